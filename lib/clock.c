@@ -216,6 +216,8 @@ static void host_cancel(struct sc_clock *c, struct sc_timer *t)
 		list_remove(&hc->queue[t->queue], t);
 		t->armed = false;
 	}
+	/* A new sequence number voids a dispatch already in progress. */
+	t->seq = hc->seq++;
 	pthread_mutex_unlock(&hc->lock);
 }
 
@@ -289,11 +291,34 @@ unsigned sc_host_clock_run_due(struct sc_host_clock *hc, unsigned q)
 		hc->queue[q] = t->next;
 		t->next = NULL;
 		t->armed = false;
+		uint64_t seq = t->seq;
 		pthread_mutex_unlock(&hc->lock);
-		/* The callback runs unlocked; it may re-arm its timer. */
-		t->fn(t, t->opaque, now);
-		ran++;
+		/*
+		 * The callback runs without the clock lock (it may re-arm its
+		 * timer) but under the owner's callback lock.  Between popping
+		 * and taking that lock the owner may have cancelled or re-armed
+		 * the timer: then this expiry is stale and is skipped.
+		 */
+		if (hc->callback_lock) {
+			pthread_mutex_lock(hc->callback_lock);
+			pthread_mutex_lock(&hc->lock);
+			bool stale = t->armed || t->seq != seq;
+			pthread_mutex_unlock(&hc->lock);
+			if (!stale) {
+				t->fn(t, t->opaque, now);
+				ran++;
+			}
+			pthread_mutex_unlock(hc->callback_lock);
+		} else {
+			t->fn(t, t->opaque, now);
+			ran++;
+		}
 	}
+}
+
+void sc_host_clock_set_callback_lock(struct sc_host_clock *hc, pthread_mutex_t *lock)
+{
+	hc->callback_lock = lock;
 }
 
 uint64_t sc_host_clock_to_host(const struct sc_host_clock *hc, uint64_t vt)

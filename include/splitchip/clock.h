@@ -120,12 +120,21 @@ struct sc_host_clock {
 	/* Called (without the lock) when queue @q got an earlier deadline. */
 	void (*wake)(void *opaque, unsigned q);
 	void *wake_opaque;
+	/*
+	 * Optional owner lock held around every callback (the board's chipset
+	 * lock).  Lock order: callback_lock before the clock's own lock.  A
+	 * timer cancelled or re-armed while its callback was being dispatched
+	 * does not fire.
+	 */
+	pthread_mutex_t *callback_lock;
 };
 
 /* @nqueues in 1..SC_HOST_CLOCK_MAX_QUEUES; returns 0 or -EINVAL. */
 int sc_host_clock_init(struct sc_host_clock *hc, unsigned nqueues,
 		       void (*wake)(void *opaque, unsigned q), void *wake_opaque);
 void sc_host_clock_destroy(struct sc_host_clock *hc);
+/* Hold @lock around every timer callback (see callback_lock). */
+void sc_host_clock_set_callback_lock(struct sc_host_clock *hc, pthread_mutex_t *lock);
 /* Queue that services timers with affinity @vcpu. */
 unsigned sc_host_clock_queue_of(const struct sc_host_clock *hc, int vcpu);
 /* Earliest deadline on queue @q (virtual ns), or UINT64_MAX. */
