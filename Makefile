@@ -82,7 +82,7 @@ fuzz: deps $(FUZZ_BINS)
 
 # ---- coverage ----
 coverage: deps
-	@scripts/coverage.sh
+	@scripts/coverage.sh --update-doc
 
 # Optional parts of the tree bring their own rules.
 -include vmm/vmm.mk
