@@ -85,6 +85,8 @@ struct sc_tick {
 	bool running;
 	uint64_t last_delivery;   /* virtual ns of the last deliver() */
 	struct sc_tick_stats stats;
+	/* private: inside deliver(); an ack from the callback does not recurse */
+	bool delivering;
 };
 
 void sc_tick_init(struct sc_tick *t, struct sc_clock *clock,
