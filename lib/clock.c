@@ -295,12 +295,12 @@ unsigned sc_host_clock_run_due(struct sc_host_clock *hc, unsigned q)
 		pthread_mutex_unlock(&hc->lock);
 		/*
 		 * The callback runs without the clock lock (it may re-arm its
-		 * timer) but under the owner's callback lock.  Between popping
+		 * timer) but inside the owner's guard.  Between popping
 		 * and taking that lock the owner may have cancelled or re-armed
 		 * the timer: then this expiry is stale and is skipped.
 		 */
-		if (hc->callback_lock) {
-			pthread_mutex_lock(hc->callback_lock);
+		if (hc->guard_enter) {
+			hc->guard_enter(hc->guard_opaque);
 			pthread_mutex_lock(&hc->lock);
 			bool stale = t->armed || t->seq != seq;
 			pthread_mutex_unlock(&hc->lock);
@@ -308,7 +308,7 @@ unsigned sc_host_clock_run_due(struct sc_host_clock *hc, unsigned q)
 				t->fn(t, t->opaque, now);
 				ran++;
 			}
-			pthread_mutex_unlock(hc->callback_lock);
+			hc->guard_exit(hc->guard_opaque);
 		} else {
 			t->fn(t, t->opaque, now);
 			ran++;
@@ -316,9 +316,12 @@ unsigned sc_host_clock_run_due(struct sc_host_clock *hc, unsigned q)
 	}
 }
 
-void sc_host_clock_set_callback_lock(struct sc_host_clock *hc, pthread_mutex_t *lock)
+void sc_host_clock_set_guard(struct sc_host_clock *hc, void (*enter)(void *opaque),
+			     void (*exit_)(void *opaque), void *opaque)
 {
-	hc->callback_lock = lock;
+	hc->guard_enter = enter;
+	hc->guard_exit = exit_;
+	hc->guard_opaque = opaque;
 }
 
 uint64_t sc_host_clock_to_host(const struct sc_host_clock *hc, uint64_t vt)

@@ -121,20 +121,24 @@ struct sc_host_clock {
 	void (*wake)(void *opaque, unsigned q);
 	void *wake_opaque;
 	/*
-	 * Optional owner lock held around every callback (the board's chipset
-	 * lock).  Lock order: callback_lock before the clock's own lock.  A
-	 * timer cancelled or re-armed while its callback was being dispatched
-	 * does not fire.
+	 * Optional guard around every callback: enter() takes the owner's lock
+	 * (the board's chipset lock), exit() drops it and delivers what the
+	 * callback produced.  Lock order: the owner's lock before the clock's
+	 * own.  A timer cancelled or re-armed while its callback was being
+	 * dispatched does not fire.
 	 */
-	pthread_mutex_t *callback_lock;
+	void (*guard_enter)(void *opaque);
+	void (*guard_exit)(void *opaque);
+	void *guard_opaque;
 };
 
 /* @nqueues in 1..SC_HOST_CLOCK_MAX_QUEUES; returns 0 or -EINVAL. */
 int sc_host_clock_init(struct sc_host_clock *hc, unsigned nqueues,
 		       void (*wake)(void *opaque, unsigned q), void *wake_opaque);
 void sc_host_clock_destroy(struct sc_host_clock *hc);
-/* Hold @lock around every timer callback (see callback_lock). */
-void sc_host_clock_set_callback_lock(struct sc_host_clock *hc, pthread_mutex_t *lock);
+/* Run every timer callback between enter() and exit() (see guard_enter). */
+void sc_host_clock_set_guard(struct sc_host_clock *hc, void (*enter)(void *opaque),
+			     void (*exit_)(void *opaque), void *opaque);
 /* Queue that services timers with affinity @vcpu. */
 unsigned sc_host_clock_queue_of(const struct sc_host_clock *hc, int vcpu);
 /* Earliest deadline on queue @q (virtual ns), or UINT64_MAX. */
