@@ -462,6 +462,110 @@ static void test_host_run_due_after_short_real_deadline(void **state)
 	sc_host_clock_destroy(&hc);
 }
 
+/* Guard hooks: the owner's lock around each callback. */
+struct guard {
+	struct sc_host_clock *hc;
+	unsigned enter, exit;
+	bool inside;
+	struct sc_timer *cancel;        /* "another thread" cancels it */
+	struct sc_timer *rearm;         /* "another thread" re-arms it */
+	uint64_t rearm_at;
+};
+
+static void guard_enter(void *opaque)
+{
+	struct guard *g = opaque;
+	assert_false(g->inside);
+	g->inside = true;
+	g->enter++;
+	if (g->cancel) {
+		sc_timer_cancel(&g->hc->clock, g->cancel);
+		g->cancel = NULL;
+	}
+	if (g->rearm) {
+		sc_timer_arm(&g->hc->clock, g->rearm, g->rearm_at);
+		g->rearm = NULL;
+	}
+}
+
+static void guard_exit(void *opaque)
+{
+	struct guard *g = opaque;
+	assert_true(g->inside);
+	g->inside = false;
+	g->exit++;
+}
+
+struct guarded_probe {
+	struct sc_timer timer;
+	struct guard *g;
+	unsigned ran;
+	bool ran_inside;
+};
+
+static void guarded_fn(struct sc_timer *timer, void *opaque, uint64_t now)
+{
+	struct guarded_probe *p = opaque;
+	(void)timer;
+	(void)now;
+	p->ran++;
+	p->ran_inside = p->g->inside;
+}
+
+static void test_host_guard_wraps_callbacks_and_skips_stale(void **state)
+{
+	(void)state;
+	struct sc_host_clock hc;
+	struct guard g = { 0 };
+	struct guarded_probe a = { 0 }, b = { 0 }, c = { 0 };
+	assert_int_equal(sc_host_clock_init(&hc, 1, NULL, NULL), 0);
+	g.hc = &hc;
+	sc_host_clock_set_guard(&hc, guard_enter, guard_exit, &g);
+	a.g = b.g = c.g = &g;
+	sc_timer_init(&a.timer, guarded_fn, &a);
+	sc_timer_init(&b.timer, guarded_fn, &b);
+	sc_timer_init(&c.timer, guarded_fn, &c);
+	uint64_t now = sc_clock_now(&hc.clock);
+	uint64_t far = now + 3600000 * MS;
+
+	/* An ordinary due timer runs inside the guard. */
+	sc_timer_arm(&hc.clock, &a.timer, now);
+	assert_int_equal(sc_host_clock_run_due(&hc, 0), 1);
+	assert_int_equal(a.ran, 1);
+	assert_true(a.ran_inside);
+	assert_int_equal(g.enter, 1);
+	assert_int_equal(g.exit, 1);
+
+	/* Cancelled while being dispatched: skipped, guard still balanced. */
+	sc_timer_arm(&hc.clock, &b.timer, now);
+	g.cancel = &b.timer;
+	assert_int_equal(sc_host_clock_run_due(&hc, 0), 0);
+	assert_int_equal(b.ran, 0);
+	assert_false(b.timer.armed);
+	assert_int_equal(g.enter, 2);
+	assert_int_equal(g.exit, 2);
+
+	/* Re-armed while being dispatched: this expiry is skipped. */
+	sc_timer_arm(&hc.clock, &c.timer, now);
+	g.rearm = &c.timer;
+	g.rearm_at = far;
+	assert_int_equal(sc_host_clock_run_due(&hc, 0), 0);
+	assert_int_equal(c.ran, 0);
+	assert_true(c.timer.armed);
+	assert_int_equal(sc_host_clock_next_deadline(&hc, 0), far);
+	assert_int_equal(g.exit, 3);
+
+	/* Re-armed to an already due time: skipped now, runs as the new expiry. */
+	g.rearm = &c.timer;
+	g.rearm_at = now;
+	sc_timer_arm(&hc.clock, &c.timer, now);
+	assert_int_equal(sc_host_clock_run_due(&hc, 0), 1);
+	assert_int_equal(c.ran, 1);
+	assert_false(c.timer.armed);
+	assert_int_equal(g.enter, g.exit);
+	sc_host_clock_destroy(&hc);
+}
+
 /* ---------------------------------------------------------------- math */
 
 static void test_muldiv64(void **state)
@@ -501,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_host_arm_cancel_next_deadline_and_wake),
 		cmocka_unit_test(test_host_set_affinity_moves_armed_timer),
 		cmocka_unit_test(test_host_run_due_after_short_real_deadline),
+		cmocka_unit_test(test_host_guard_wraps_callbacks_and_skips_stale),
 		cmocka_unit_test(test_muldiv64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
