@@ -197,7 +197,8 @@ static void acknowledge(struct sc_pic *pic, int n, unsigned ir,
 	uint8_t b = (uint8_t)(1u << ir);
 
 	c->isr |= b;
-	c->elatch &= (uint8_t)~b;
+	/* Disarm a high input; a low input keeps re-arming its latch. */
+	c->elatch &= (uint8_t)~(b & c->line);
 	if (!(level_mask(c) & b))
 		c->irr &= (uint8_t)~b;
 	if (!is_cascade(pic, n, ir))
