@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pit: the 8254 seen from the guest.  Counter latch and read-back commands,
+ * modes 0, 1, 2, 3 and BCD counting, channel 2 gate / OUT2 through port 0x61
+ * (bit 0 GATE2, bit 5 OUT2), and IRQ0 through IOAPIC pin 2 and the 8259A.
+ * References: Intel 8254 datasheet ("Control Word Format", "Counter Latch
+ * Command", "Read-Back Command", "Status Byte", "Mode Definitions", "Gate");
+ * MultiProcessor Specification / ACPI MADT: ISA IRQ0 -> I/O APIC pin 2.
+ */
+#include "runtime.h"
+
+const char guest_name[] = "pit";
+
+static uint16_t latch_read(unsigned ch)
+{
+	outb(PIT_CMD, (uint8_t)(ch << 6)); /* counter latch command */
+	uint8_t lo = inb((uint16_t)(PIT_CH0 + ch));
+	uint8_t hi = inb((uint16_t)(PIT_CH0 + ch));
+	return (uint16_t)(lo | (hi << 8));
+}
+
+static void ch2_program(uint8_t mode, uint16_t count, bool bcd)
+{
+	outb(PIT_CMD, (uint8_t)(0x80 | 0x30 | (mode << 1) | (bcd ? 1 : 0)));
+	outb(PIT_CH2, count & 0xFF);
+	outb(PIT_CH2, count >> 8);
+}
+
+static void gate2(bool high)
+{
+	uint8_t v = inb(PORT61) & (uint8_t)~0x03; /* speaker data off */
+	outb(PORT61, (uint8_t)(v | (high ? 1 : 0)));
+}
+
+static bool out2(void)
+{
+	return (inb(PORT61) & 0x20) != 0;
+}
+
+static volatile unsigned ticks;
+static void ioapic_tick(struct frame *f)
+{
+	(void)f;
+	ticks++;
+	lapic_eoi();
+}
+static void pic_tick(struct frame *f)
+{
+	(void)f;
+	ticks++;
+	outb(PIC1_CMD, 0x20);
+}
+
+static bool is_bcd(uint16_t v)
+{
+	for (int i = 0; i < 4; i++, v >>= 4)
+		if ((v & 0xF) > 9)
+			return false;
+	return true;
+}
+
+int guest_main(void)
+{
+	cli();
+	pic_init(0x20, 0x28, false);
+	ioapic_mask_all();
+	lapic_write(LAPIC_LVT_LINT0, LVT_DM_EXTINT);
+
+	/* mode 2 on ch0: the counter counts down at 1.193182 MHz */
+	pit_ch0_periodic(0); /* 0 = 65536 */
+	delay_us(100);
+	uint64_t t1 = rdtsc();
+	uint16_t c1 = latch_read(0);
+	delay_us(2000);
+	uint64_t t2 = rdtsc();
+	uint16_t c2 = latch_read(0);
+	uint32_t dticks = (uint16_t)(c1 - c2);
+	uint32_t dus = (uint32_t)tsc_to_us(t2 - t1);
+	uint32_t khz = dus ? (uint32_t)((uint64_t)dticks * 1000 / dus) : 0;
+	value("ch0_rate_khz", "%u", khz);
+	check(khz > 1074 && khz < 1313, "counter_rate", "%u ticks in %u us (%u kHz)", dticks, dus, khz);
+
+	/* counter latch holds the value until read */
+	outb(PIT_CMD, 0x00);
+	delay_us(500);
+	uint16_t held = (uint16_t)(inb(PIT_CH0) | (inb(PIT_CH0) << 8));
+	uint16_t now = latch_read(0);
+	uint32_t held_age = (uint16_t)(held - now);
+	check(held_age >= 400 && held_age < 0x8000, "latch_holds_value",
+	      "latched value %u ticks older than a fresh latch", held_age);
+
+	/* read-back: status byte of ch0 = OUT, null count, RW=11, mode 2, binary */
+	outb(PIT_CMD, 0xC2); /* latch count and status, ch0 */
+	uint8_t st = inb(PIT_CH0);
+	uint16_t rb = (uint16_t)(inb(PIT_CH0) | (inb(PIT_CH0) << 8));
+	value("readback_status_ch0", "%x", st);
+	check((st & 0x3F) == 0x34, "readback_status", "status %x (want RW=3 mode=2 binary)", st);
+	value("readback_count", "%u", rb);
+	outb(PIT_CMD, 0xE2); /* status only */
+	uint8_t st2 = inb(PIT_CH0);
+	check((st2 & 0x3F) == 0x34, "readback_status_only", "status %x", st2);
+
+	/* null count: set by a control word, cleared when the count is loaded */
+	gate2(false);
+	outb(PIT_CMD, 0xB0);
+	outb(PIT_CMD, 0xE8); /* status only, ch2 */
+	uint8_t nc = inb(PIT_CH2);
+	value("null_count_after_control_word", "%u", (nc >> 6) & 1);
+	check(nc & 0x40, "null_count_after_control_word", "status %x", nc);
+
+	/* mode 0, gate low: counting is disabled */
+	ch2_program(0, 0x4000, false);
+	bool out_after_load = out2();
+	delay_us(50);
+	uint16_t g1 = latch_read(2);
+	delay_us(1000);
+	uint16_t g2 = latch_read(2);
+	value("mode0_gate_low_advance", "%u", (uint16_t)(g1 - g2));
+	check(!out_after_load, "mode0_out_low_after_load", "OUT2=%u", out_after_load);
+	check(g1 == g2, "mode0_gate_low_holds", "count %u then %u with GATE2=0", g1, g2);
+
+	/* mode 0, gate high: OUT goes high at terminal count (2 ms) */
+	gate2(true);
+	ch2_program(0, 2386, false);
+	uint64_t s0 = rdtsc();
+	bool low = !out2();
+	bool hi = WAIT_US(out2(), 50000);
+	uint32_t el = (uint32_t)tsc_to_us(rdtsc() - s0);
+	check(low && hi && el >= 1500 && el <= 4000, "mode0_terminal_count",
+	      "OUT2 low=%u then high after %u us (want 2000)", low, el);
+
+	/* mode 1: OUT high until a gate rising edge triggers the one-shot */
+	gate2(false);
+	ch2_program(1, 2386, false);
+	delay_us(20);
+	bool m1_before = out2();
+	check(m1_before, "mode1_out_high_before_trigger", "OUT2=%u", m1_before);
+	delay_us(3000);
+	gate2(true);
+	delay_us(1000);
+	bool m1_1ms = out2();
+	delay_us(3000);
+	bool m1_4ms = out2();
+	value("mode1_out_after_trigger", "1ms=%u 4ms=%u", m1_1ms, m1_4ms);
+	check(!m1_1ms && m1_4ms, "mode1_gate_trigger",
+	      "OUT2 %u at 1 ms, %u at 4 ms after the gate edge (want 0 then 1, count 2 ms)", m1_1ms,
+	      m1_4ms);
+
+	/* mode 3: square wave, two OUT transitions per period (1 ms) */
+	ch2_program(3, 1193, false);
+	unsigned trans = 0;
+	bool last = out2();
+	uint64_t end = rdtsc() + us_to_tsc(5000);
+	while (rdtsc() < end) {
+		bool o = out2();
+		if (o != last)
+			trans++;
+		last = o;
+	}
+	value("mode3_transitions_5ms", "%u", trans);
+	check(trans >= 7 && trans <= 13, "mode3_square_wave", "%u transitions in 5 ms (want 10)",
+	      trans);
+
+	/* BCD counting: the counter only takes BCD values */
+	ch2_program(0, 0x1000, true);
+	uint16_t b1 = latch_read(2);
+	delay_us(300);
+	uint16_t b2 = latch_read(2);
+	check(is_bcd(b1) && is_bcd(b2) && b1 <= 0x1000, "bcd_counting", "counts %x %x", b1, b2);
+	gate2(false);
+
+	/* IRQ0 through I/O APIC pin 2 (not pin 0), 1 kHz for 20 ms */
+	set_handler(0x30, ioapic_tick);
+	vec_clear(0x31);
+	ticks = 0;
+	ioapic_rte_write(2, 0x30 | ((uint64_t)lapic_id() << 56));
+	ioapic_rte_write(0, 0x31 | ((uint64_t)lapic_id() << 56));
+	pit_ch0_periodic(1193);
+	sti();
+	delay_us(20000);
+	cli();
+	ioapic_mask_all();
+	unsigned io_ticks = ticks;
+	value("irq0_ioapic_ticks_20ms", "%u", io_ticks);
+	check(io_ticks >= 14 && io_ticks <= 26, "irq0_ioapic_pin2", "%u ticks in 20 ms at 1 kHz",
+	      io_ticks);
+	check(vec_total(0x31) == 0, "irq0_not_on_pin0", "%u on pin 0", vec_total(0x31));
+
+	/* IRQ0 through the 8259A (ExtINT on LINT0) */
+	set_handler(0x20, pic_tick);
+	ticks = 0;
+	pic_set_mask((uint16_t)~1u);
+	sti();
+	delay_us(20000);
+	cli();
+	pic_set_mask(0xFFFF);
+	unsigned pic_ticks = ticks;
+	value("irq0_pic_ticks_20ms", "%u", pic_ticks);
+	check(pic_ticks >= 14 && pic_ticks <= 26, "irq0_pic", "%u ticks in 20 ms at 1 kHz", pic_ticks);
+	return 0;
+}
