@@ -569,8 +569,25 @@ static void test_ext_dest_id_in_address_bits_11_5(void **state)
 	assert_int_equal(get_entry(&c->io, 5), e);
 	sc_ioapic_set_irq(&c->io, 5, true);
 	assert_int_equal(c->msgs[0].address, 0xfee34000 | 0x12 << 5);
-	wr(&c->io, IOAPIC_REG_REDTBL + 11, 0xffffffff);
-	assert_int_equal(rd(&c->io, IOAPIC_REG_REDTBL + 11), 0xfffe0000);
+	wr(&c->io, IOAPIC_REG_REDTBL + 13, 0xffffffff);
+	assert_int_equal(rd(&c->io, IOAPIC_REG_REDTBL + 13), 0xfffe0000);
+
+	/* The extended bits survive save/restore on an ext_dest_id chip ... */
+	{
+		struct sc_ioapic_state_v1 st;
+		struct sc_ioapic_config cfg = { .ext_dest_id = true };
+		struct ctx *d = ctx_new(&cfg);
+
+		sc_ioapic_save(&c->io, &st);
+		assert_int_equal(sc_ioapic_validate(&st), 0);
+		assert_int_equal(sc_ioapic_restore(&d->io, &st), 0);
+		assert_int_equal(sc_ioapic_entry(&d->io, 5), e);
+		/* ... and are refused by a chip without the option. */
+		assert_int_equal(sc_ioapic_restore(&plain->io, &st), -EINVAL);
+		st.ext_dest_id = 0;
+		assert_int_equal(sc_ioapic_validate(&st), -EINVAL);
+		free(d);
+	}
 
 	/* Without the option the bits are reserved. */
 	set_entry(&plain->io, 5, e);
@@ -829,6 +846,36 @@ static void test_eoi_hook_can_lower_line_before_resample(void **state)
 	assert_int_equal(c->neoi, 1);
 	assert_int_equal(c->nmsgs, 1);
 	assert_false(get_entry(&c->io, 20) & RIRR);
+}
+
+static void hook_eoi_reprograms_pin13(void *opaque, unsigned pin)
+{
+	struct ctx *c = opaque;
+
+	c->neoi++;
+	/* The EOI observer of pin 12 turns pin 13 into an edge entry. */
+	if (pin == 12)
+		set_entry(&c->io, 13, 0x64);
+}
+
+static void test_eoi_hook_changing_other_pin(void **state)
+{
+	struct ctx *c = *state;
+	struct sc_ioapic_hooks hooks = { hook_eoi_reprograms_pin13, NULL, c };
+
+	sc_ioapic_set_hooks(&c->io, &hooks);
+	set_entry(&c->io, 12, 0x64 | LEVEL);
+	set_entry(&c->io, 13, 0x64 | LEVEL);
+	sc_ioapic_set_irq(&c->io, 12, true);
+	sc_ioapic_set_irq(&c->io, 13, true);
+	sc_ioapic_set_irq(&c->io, 12, false);
+	sc_ioapic_eoi(&c->io, 0x64);
+	/* Pin 13 lost its remote IRR to the edge switch, not to this EOI. */
+	assert_int_equal(c->neoi, 1);
+	assert_int_equal(c->io.stats.eois, 1);
+	assert_int_equal(sc_ioapic_entry(&c->io, 13), 0x64);
+	assert_false(sc_ioapic_eoi_wanted(&c->io, 0x64));
+	assert_int_equal(c->nmsgs, 2);
 }
 
 /* ---- EOI storm guard ---- */
@@ -1211,6 +1258,7 @@ int main(void)
 		T(test_reprogram_vector_while_remote_irr_eoi_old_vector, setup_default),
 		T(test_reprogram_vector_while_remote_irr_eoi_new_vector, setup_default),
 		T(test_eoi_hook_can_lower_line_before_resample, setup_default),
+		T(test_eoi_hook_changing_other_pin, setup_default),
 		T(test_eoi_storm_guard_defers_redelivery, setup_storm3),
 		T(test_eoi_storm_count_resets_when_line_low, setup_storm3),
 		T(test_retrigger_skips_pins_no_longer_asserted, setup_storm3),
