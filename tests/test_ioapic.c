@@ -215,6 +215,29 @@ static void test_init_rejects_bad_config(void **state)
 	free(io);
 }
 
+static void test_ioregsel_reaches_entries_0_to_119(void **state)
+{
+	struct ctx *c;
+	struct sc_ioapic_config cfg = { .pins = 240 };
+	bool masked;
+
+	c = ctx_new(&cfg);
+	assert_int_equal(rd(&c->io, IOAPIC_REG_VER), 0x00ef0020);
+	/* Index 0xfe/0xff is the last entry an 8-bit IOREGSEL can select. */
+	wr(&c->io, 0xff, 0x05000000);
+	wr(&c->io, 0xfe, 0x77);
+	assert_int_equal(sc_ioapic_entry(&c->io, 119), 0x0500000000000077ull);
+	sc_ioapic_set_irq(&c->io, 119, true);
+	assert_int_equal(c->nmsgs, 1);
+	assert_int_equal(c->msgs[0].address, 0xfee05000);
+	/* Entries 120..239 exist for the host but stay masked. */
+	assert_int_equal(sc_ioapic_route(&c->io, 239, NULL, &masked, NULL), 0);
+	assert_true(masked);
+	assert_int_equal(sc_ioapic_set_irq(&c->io, 239, true), 0);
+	assert_int_equal(c->nmsgs, 1);
+	free(c);
+}
+
 /* ---- indirect registers ---- */
 
 static void test_reg_ver_ich_default(void **state)
@@ -1222,6 +1245,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_rejects_bad_config),
+		cmocka_unit_test(test_ioregsel_reaches_entries_0_to_119),
 		T(test_reg_ver_ich_default, setup_default),
 		T(test_reg_ver_82093aa_and_pin_count, setup_v11),
 		T(test_reg_id_writable_bits_82093aa, setup_v11),
