@@ -193,7 +193,7 @@ static int64_t parse_time(struct sc_rtc *rtc)
 	int64_t secs = days * SECS_PER_DAY + dec_hour(rtc, c[RTC_REG_HOURS]) * 3600 +
 		       dec(rtc, c[RTC_REG_MINUTES]) * 60 + dec(rtc, c[RTC_REG_SECONDS]);
 	int64_t dow = dec(rtc, c[RTC_REG_DAY_OF_WEEK]) - 1;
-	rtc->dow_adj = (uint8_t)floormod(dow - weekday0(floordiv(secs, SECS_PER_DAY)), 7);
+	rtc->dow_adj = (uint8_t)floormod(dow - weekday0(days), 7);
 	return secs;
 }
 

@@ -33,7 +33,7 @@
  * the chain: the first update comes 500 ms later (datasheet, "DV2, DV1,
  * DV0").  The VMM's wall clock and virtual clock are expected to run at the
  * same rate; a step of the wall clock (NTP, migration, a paused VM) shows in
- * the time bytes at the next read, rounded to the update grid.
+ * the time bytes from the next update on, rounded to the update grid.
  *
  * Model choices where the datasheet leaves things open:
  *   - UIP is 1 during [update - 244 us, update) of each update while the
