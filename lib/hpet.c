@@ -767,6 +767,28 @@ static int validate_timer(const struct sc_hpet_state_v1 *s,
 	return sc_tick_validate(&ts->tick);
 }
 
+/* Schedule fields agree with each other and with the counter origin. */
+static int validate_sched(const struct sc_hpet_state_v1 *s,
+			  const struct sc_hpet_timer_state_v1 *ts)
+{
+	uint64_t lim = (UINT64_MAX - s->counter_time) / SC_HPET_TICK_NS;
+	if (ts->armed &&
+	    (ts->next_e > lim ||
+	     ts->deadline != s->counter_time + ts->next_e * SC_HPET_TICK_NS))
+		return -EINVAL;
+	if (ts->sched == SCHED_TICK) {
+		if (ts->anchor_e > lim ||
+		    ts->tick.period != ts->period * SC_HPET_TICK_NS)
+			return -EINVAL;
+		uint64_t first = s->counter_time + ts->anchor_e * SC_HPET_TICK_NS;
+		if (ts->tick.next_period != UINT64_MAX &&
+		    (ts->tick.next_period < first ||
+		     (ts->tick.next_period - first) % ts->tick.period))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int sc_hpet_validate(const struct sc_hpet_state_v1 *s)
 {
 	if (!s || s->version != 1 || s->timers < SC_HPET_MIN_TIMERS ||
@@ -778,7 +800,7 @@ int sc_hpet_validate(const struct sc_hpet_state_v1 *s)
 		return -EINVAL;
 	for (unsigned n = 0; n < s->timers; n++) {
 		const struct sc_hpet_timer_state_v1 *ts = &s->timer[n];
-		if (validate_timer(s, ts))
+		if (validate_timer(s, ts) || validate_sched(s, ts))
 			return -EINVAL;
 		if ((s->isr & (1ull << n)) && !(ts->config & HPET_TN_INT_TYPE_CNF))
 			return -EINVAL;

@@ -1102,6 +1102,10 @@ static void c_count(struct sc_hpet_state_v1 *s)
 static void c_armed(struct sc_hpet_state_v1 *s) { s->timer[0].armed = 1; }
 static void c_deadline(struct sc_hpet_state_v1 *s) { s->timer[2].armed = 0; s->timer[2].deadline = 5; }
 static void c_sched_halted(struct sc_hpet_state_v1 *s) { s->gen_conf = 0; }
+static void c_eq_deadline(struct sc_hpet_state_v1 *s) { s->timer[2].deadline += 10; }
+static void c_tick_period(struct sc_hpet_state_v1 *s) { s->timer[0].period = 99; }
+static void c_tick_anchor(struct sc_hpet_state_v1 *s) { s->timer[0].anchor_e += 1; }
+static void c_tick_future_anchor(struct sc_hpet_state_v1 *s) { s->timer[0].anchor_e += 1000000; }
 
 static void test_restore_rejects_corrupt_state(void **state)
 {
@@ -1110,7 +1114,8 @@ static void test_restore_rejects_corrupt_state(void **state)
 		c_version, c_timers_lo, c_timers_hi, c_gen_conf, c_isr_range,
 		c_isr_edge, c_config, c_sched, c_flag, c_pad, c_cmp32, c_tick,
 		c_tick_running, c_unused, c_periodic_cap, c_route, c_fsb,
-		c_count, c_armed, c_deadline, c_sched_halted,
+		c_count, c_armed, c_deadline, c_sched_halted, c_eq_deadline,
+		c_tick_period, c_tick_anchor, c_tick_future_anchor,
 	};
 	struct fixture *a = fx_new(NULL);
 	setup_busy(a);

@@ -33,10 +33,12 @@
  *     even when Tn_INT_ENB_CNF is 0 ("the timer will still operate and
  *     generate appropriate status bits", 2.3.8); edge timers never set it.
  *   - Periodic timers (Tn_TYPE_CNF) deliver through a struct sc_tick per
- *     timer (lost-tick policy configurable).  Edge/FSB deliveries are
+ *     timer (lost-tick policy configurable).  Edge deliveries are
  *     acknowledged right away, unless the timer's bit is in
  *     config.board_ack_mask: then the board calls sc_hpet_ack() (e.g. on PIC
- *     EOI of IRQ0).  Level deliveries are acknowledged by the status write.
+ *     EOI of IRQ0).  FSB deliveries are always acknowledged right away (an
+ *     edge MSI gives no EOI exit in split mode).  Level deliveries are
+ *     acknowledged by the status write.
  *   - Comparator write semantics (2.3.8, 2.3.9.2.2): in one-shot mode a
  *     write sets the comparator.  In periodic mode a write sets the period
  *     (the value added at each match, "the last value written") and, when
