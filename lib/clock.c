@@ -74,7 +74,7 @@ static void list_remove(struct sc_timer **head, struct sc_timer *t)
 
 static struct sc_fake_clock *to_fake(struct sc_clock *c)
 {
-	return (struct sc_fake_clock *)((char *)c - offsetof(struct sc_fake_clock, clock));
+	return (struct sc_fake_clock *)(void *)((char *)c - offsetof(struct sc_fake_clock, clock));
 }
 
 static uint64_t fake_now(struct sc_clock *c)
@@ -164,7 +164,7 @@ uint64_t sc_fake_clock_next_deadline(const struct sc_fake_clock *fc)
 
 static struct sc_host_clock *to_host(struct sc_clock *c)
 {
-	return (struct sc_host_clock *)((char *)c - offsetof(struct sc_host_clock, clock));
+	return (struct sc_host_clock *)(void *)((char *)c - offsetof(struct sc_host_clock, clock));
 }
 
 static uint64_t host_mono_ns(void)
