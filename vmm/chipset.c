@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The chipset of a splitvm VM: libsplitchip's board (PIC pair, IOAPICs,
+ * PIT, RTC, HPET and the GSI router, include/splitchip/board.h) connected
+ * to the hypervisor through struct chipset_ops.
+ *
+ * Split mode: every IOAPIC redirection entry - masked ones too - is
+ * mirrored into the KVM MSI route of GSI 24 * ioapic + pin, so KVM builds
+ * each vCPU's EOI-exit bitmap from the real vector and destination.  The
+ * trigger bit (MSI data bit 15) of a route is set when the board asks for
+ * EOI exits on it: level entries, and pins that carry edge timer ticks.
+ * The interrupt itself goes in with KVM_SIGNAL_MSI carrying the entry's own
+ * trigger mode (edge for the timers), so the guest's TMR stays right while
+ * the EOI of a tick vector still exits: that KVM_EXIT_IOAPIC_EOI is the
+ * tick engine's acknowledgement (board: cfg.eoi_ack).  Route changes are
+ * collected per board batch and pushed with one KVM_SET_GSI_ROUTING.
+ *
+ * Locking: the board's own locks (chipset lock, one per IOAPIC) cover the
+ * chips; route_lock covers routes[] and serialises KVM_SET_GSI_ROUTING so
+ * the last table pushed is the newest.  Board outputs arrive here after
+ * the board dropped its locks.
+ */
+#include "chipset.h"
+
+#include "acpi.h"
+
+#include <errno.h>
+#include <splitchip/board.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct chipset {
+	struct sc_board board;
+	struct chipset_ops ops;
+	bool split;
+	unsigned ncpus, ngsi;
+	pthread_mutex_t route_lock;
+	struct chipset_route routes[CHIPSET_MAX_GSI];
+	bool routes_dirty;
+	bool started;
+	uint64_t route_updates;
+	_Atomic int want_affinity;     /* -1: nothing to apply */
+	int affinity;
+	uint8_t ioapic_version;
+	uint32_t hpet_id;
+};
+
+static void b_msi(void *opaque, const struct sc_msi *m)
+{
+	struct chipset *cs = opaque;
+
+	if (cs->ops.send_msi)
+		cs->ops.send_msi(cs->ops.opaque, m);
+}
+
+static void b_pic_intr(void *opaque, bool level)
+{
+	struct chipset *cs = opaque;
+
+	if (cs->ops.pic_intr)
+		cs->ops.pic_intr(cs->ops.opaque, level);
+}
+
+static void b_route(void *opaque, unsigned gsi, const struct sc_msi *msg, bool masked,
+		    bool eoi_exit)
+{
+	struct chipset *cs = opaque;
+	struct chipset_route r;
+
+	if (gsi >= cs->ngsi)
+		return;
+	r.gsi = gsi;
+	r.msg = *msg;
+	/* KVM puts a route's vector in the EOI-exit bitmap iff its trigger bit is set */
+	if (eoi_exit)
+		r.msg.data |= SC_MSI_DATA_TRIGGER_LEVEL;
+	else
+		r.msg.data &= ~SC_MSI_DATA_TRIGGER_LEVEL;
+	pthread_mutex_lock(&cs->route_lock);
+	cs->routes[gsi] = r;
+	cs->routes_dirty = true;
+	pthread_mutex_unlock(&cs->route_lock);
+	/* timer follows the vCPU: the PIT's pin in physical mode names its target */
+	if (gsi == 2 && !masked && !(msg->address & SC_MSI_ADDR_DM_LOGICAL)) {
+		unsigned dest = (unsigned)(msg->address >> SC_MSI_ADDR_DEST_SHIFT) & 0xff;
+
+		if (dest < cs->ncpus)
+			atomic_store(&cs->want_affinity, (int)dest);
+	}
+}
+
+static void push_routes_locked(struct chipset *cs)
+{
+	if (!cs->started || !cs->routes_dirty || !cs->ops.set_routes)
+		return;
+	cs->routes_dirty = false;
+	cs->route_updates++;
+	cs->ops.set_routes(cs->ops.opaque, cs->routes, cs->ngsi);
+}
+
+static void b_routes_done(void *opaque)
+{
+	struct chipset *cs = opaque;
+
+	pthread_mutex_lock(&cs->route_lock);
+	push_routes_locked(cs);
+	pthread_mutex_unlock(&cs->route_lock);
+}
+
+static void b_gsi_line(void *opaque, unsigned gsi, bool level)
+{
+	struct chipset *cs = opaque;
+
+	if (cs->ops.irq_line)
+		cs->ops.irq_line(cs->ops.opaque, gsi, level);
+}
+
+static void cmos_memory(struct sc_board *b, uint64_t ram, unsigned ncpus)
+{
+	uint64_t low = ram < 0xC0000000ull ? ram : 0xC0000000ull;
+	uint64_t ext_kb = low > 0x100000 ? (low - 0x100000) / 1024 : 0;
+	uint64_t above16 = low > 0x1000000 ? (low - 0x1000000) / 65536 : 0;
+	uint64_t above4g = ram > low ? (ram - low) / 65536 : 0;
+
+	/* IBM PC/AT CMOS map as PC BIOSes (and SeaBIOS) use it */
+	if (ext_kb > 0xffff)
+		ext_kb = 0xffff;
+	if (above16 > 0xffff)
+		above16 = 0xffff;
+	sc_rtc_cmos_set(&b->rtc, 0x15, 0x80);            /* base memory 640 KiB */
+	sc_rtc_cmos_set(&b->rtc, 0x16, 0x02);
+	sc_rtc_cmos_set(&b->rtc, 0x17, (uint8_t)ext_kb);
+	sc_rtc_cmos_set(&b->rtc, 0x18, (uint8_t)(ext_kb >> 8));
+	sc_rtc_cmos_set(&b->rtc, 0x30, (uint8_t)ext_kb);
+	sc_rtc_cmos_set(&b->rtc, 0x31, (uint8_t)(ext_kb >> 8));
+	sc_rtc_cmos_set(&b->rtc, 0x34, (uint8_t)above16);
+	sc_rtc_cmos_set(&b->rtc, 0x35, (uint8_t)(above16 >> 8));
+	sc_rtc_cmos_set(&b->rtc, 0x5b, (uint8_t)above4g);
+	sc_rtc_cmos_set(&b->rtc, 0x5c, (uint8_t)(above4g >> 8));
+	sc_rtc_cmos_set(&b->rtc, 0x5d, (uint8_t)(above4g >> 16));
+	sc_rtc_cmos_set(&b->rtc, 0x5f, (uint8_t)(ncpus - 1));
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (err && errlen)
+		vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int chipset_create(struct chipset **out, const struct chipset_config *cfg,
+		   const struct chipset_ops *ops, char *err, size_t errlen)
+{
+	struct sc_board_config bc;
+	struct sc_board_ops bo;
+	struct chipset *cs;
+	unsigned i;
+	int r;
+
+	if (!out || !cfg || !ops || !cfg->clock || !cfg->wall_ns || cfg->ncpus < 1 ||
+	    cfg->nioapics < 1 || cfg->nioapics > VM_MAX_IOAPICS)
+		return fail(err, errlen, "bad chipset configuration");
+	cs = calloc(1, sizeof(*cs));
+	if (!cs)
+		return fail(err, errlen, "out of memory");
+	cs->ops = *ops;
+	cs->split = cfg->split;
+	cs->ncpus = cfg->ncpus;
+	cs->ngsi = cfg->split ? VM_IOAPIC_PINS * cfg->nioapics : 0;
+	pthread_mutex_init(&cs->route_lock, NULL);
+	atomic_store(&cs->want_affinity, -1);
+	cs->affinity = 0;
+	for (i = 0; i < CHIPSET_MAX_GSI; i++) {
+		/* until the board reports it: masked-equivalent edge route, vector 0 */
+		cs->routes[i].gsi = i;
+		cs->routes[i].msg.address = SC_MSI_ADDR_BASE;
+		cs->routes[i].msg.data = 0;
+	}
+
+	memset(&bc, 0, sizeof(bc));
+	bc.ioapics = cfg->split ? cfg->nioapics : 1;
+	bc.ioapic_pins = VM_IOAPIC_PINS;
+	bc.ioapic_version = IOAPIC_VERSION_ICH;
+	bc.no_hpet = !cfg->hpet;
+	bc.external_irqchip = !cfg->split;
+	bc.eoi_ack = cfg->split;
+	bc.pit_policy = cfg->policy[VM_SRC_PIT];
+	bc.rtc_policy = cfg->policy[VM_SRC_RTC];
+	bc.hpet_policy = cfg->policy[VM_SRC_HPET];
+	bc.wall_ns = cfg->wall_ns;
+	bc.wall_opaque = NULL;
+	memset(&bo, 0, sizeof(bo));
+	bo.msi = b_msi;
+	bo.pic_intr = b_pic_intr;
+	bo.route = b_route;
+	bo.routes_done = b_routes_done;
+	bo.gsi_line = b_gsi_line;
+	bo.opaque = cs;
+	r = sc_board_init(&cs->board, cfg->clock, &bc, &bo, NULL);
+	if (r) {
+		free(cs);
+		return fail(err, errlen, "board initialisation failed (%d)", r);
+	}
+	if (cfg->host_clock)
+		sc_board_attach_host_clock(&cs->board, cfg->host_clock);
+	sc_board_set_timer_affinity(&cs->board, 0);
+	cmos_memory(&cs->board, cfg->ram_size, cfg->ncpus);
+	cs->ioapic_version = IOAPIC_VERSION_ICH;
+	if (cfg->hpet) {
+		uint64_t v = ~0ull;
+
+		if (sc_board_mmio_read(&cs->board, SC_BOARD_HPET_BASE + HPET_GCAP_ID, 4, &v))
+			cs->hpet_id = (uint32_t)v;
+	}
+	*out = cs;
+	return 0;
+}
+
+void chipset_destroy(struct chipset *cs)
+{
+	if (!cs)
+		return;
+	sc_board_destroy(&cs->board);
+	pthread_mutex_destroy(&cs->route_lock);
+	free(cs);
+}
+
+void chipset_start(struct chipset *cs)
+{
+	if (!cs->split)
+		return;
+	pthread_mutex_lock(&cs->route_lock);
+	cs->started = true;
+	cs->routes_dirty = true;
+	pthread_mutex_unlock(&cs->route_lock);
+	/* the board reports every entry, then routes_done pushes one table */
+	sc_board_sync_routes(&cs->board);
+	pthread_mutex_lock(&cs->route_lock);
+	push_routes_locked(cs);
+	pthread_mutex_unlock(&cs->route_lock);
+}
+
+static uint64_t ones(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+uint64_t chipset_pio(struct chipset *cs, uint16_t port, unsigned size, bool write, uint64_t val)
+{
+	uint32_t v = 0;
+
+	if (size != 1 && size != 2 && size != 4)
+		return write ? 0 : ones(size);
+	if (write) {
+		sc_board_pio_write(&cs->board, port, size, (uint32_t)val);
+		return 0;
+	}
+	if (!sc_board_pio_read(&cs->board, port, size, &v))
+		return ones(size);
+	return v;
+}
+
+uint64_t chipset_mmio(struct chipset *cs, uint64_t addr, unsigned size, bool write, uint64_t val)
+{
+	uint64_t v = 0;
+
+	if (size < 1 || size > 8)
+		return write ? 0 : ~0ull;
+	if (write) {
+		sc_board_mmio_write(&cs->board, addr, size, val);
+		return 0;
+	}
+	if (!sc_board_mmio_read(&cs->board, addr, size, &v))
+		return ones(size);
+	return v;
+}
+
+int chipset_set_isa_irq(struct chipset *cs, unsigned irq, enum chipset_source src, bool level)
+{
+	static const unsigned board_src[] = {
+		[CHIPSET_SRC_TESTDEV] = SC_SRC_TESTDEV,
+		[CHIPSET_SRC_UART] = SC_SRC_UART,
+		[CHIPSET_SRC_SCI] = SC_SRC_SCI,
+	};
+
+	if ((unsigned)src >= sizeof(board_src) / sizeof(board_src[0]))
+		return -EINVAL;
+	if (irq < 16)
+		return sc_board_set_isa_irq(&cs->board, irq, board_src[src], level);
+	return sc_board_set_gsi(&cs->board, irq, board_src[src], level);
+}
+
+bool chipset_pic_intr(struct chipset *cs)
+{
+	return sc_board_pic_intr(&cs->board);
+}
+
+int chipset_pic_inta(struct chipset *cs)
+{
+	/* the INT line may have dropped since the vCPU looked: no spurious IRQ7 */
+	if (!sc_board_pic_intr(&cs->board))
+		return -1;
+	return sc_board_pic_inta(&cs->board);
+}
+
+void chipset_eoi(struct chipset *cs, uint8_t vector)
+{
+	/* lock-free filter first (sc_ioapic_eoi_wanted + tick bitmap) in the board */
+	sc_board_eoi(&cs->board, vector);
+}
+
+void chipset_poll(struct chipset *cs)
+{
+	int want = atomic_load(&cs->want_affinity);
+
+	if (want < 0)
+		return;
+	if (atomic_compare_exchange_strong(&cs->want_affinity, &want, -1) &&
+	    want != cs->affinity) {
+		cs->affinity = want;
+		sc_board_set_timer_affinity(&cs->board, want);
+	}
+}
+
+void chipset_get_pit_delivered(struct chipset *cs, uint64_t *delivered)
+{
+	struct sc_tick_stats st;
+
+	*delivered = sc_board_tick_stats(&cs->board, 0, &st) == 0 ? st.delivered : 0;
+}
+
+uint8_t chipset_ioapic_version(struct chipset *cs)
+{
+	return cs->ioapic_version;
+}
+
+uint32_t chipset_hpet_block_id(struct chipset *cs)
+{
+	return cs->hpet_id;
+}
+
+void chipset_get_stats(struct chipset *cs, struct chipset_stats *st)
+{
+	unsigned i, g;
+
+	memset(st, 0, sizeof(*st));
+	st->ngsi = cs->split ? cs->ngsi : 24;
+	for (g = 0; g < st->ngsi && g < SC_BOARD_MAX_GSIS; g++)
+		st->gsi_irqs[g] = cs->board.stats.gsi_raised[g];
+	st->tick_acks_eoi = cs->board.stats.tick_acks_eoi;
+	st->tick_acks_inta = cs->board.stats.tick_acks_inta;
+	st->tick_acks_auto = cs->board.stats.tick_acks_auto;
+	pthread_mutex_lock(&cs->route_lock);
+	st->route_updates = cs->route_updates;
+	pthread_mutex_unlock(&cs->route_lock);
+	for (i = 0; i < 2 + SC_HPET_MAX_TIMERS && st->ntick < sizeof(st->tick) / sizeof(st->tick[0]); i++) {
+		struct sc_tick_stats t;
+
+		if (sc_board_tick_stats(&cs->board, i, &t))
+			continue;
+		if (i == 0)
+			snprintf(st->tick_name[st->ntick], sizeof(st->tick_name[0]), "pit");
+		else if (i == 1)
+			snprintf(st->tick_name[st->ntick], sizeof(st->tick_name[0]), "rtc");
+		else
+			snprintf(st->tick_name[st->ntick], sizeof(st->tick_name[0]), "hpet%u", i - 2);
+		st->tick[st->ntick++] = t;
+	}
+}
