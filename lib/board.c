@@ -228,6 +228,28 @@ static bool external_level(const struct sc_board *b, unsigned kgsi)
 	return l;
 }
 
+/*
+ * GSIs 0-15 are ISA lines, active high.  GSIs 16 and up are PCI-style
+ * shared lines, active low (PCI 2.3 "INTA#"; Linux programs HPET routes on
+ * them active low too): the wire idles high and a source asserting it
+ * pulls it low.  The IOAPIC takes the electrical level and applies the
+ * polarity its entry holds.
+ */
+static bool gsi_electrical(unsigned gsi, bool asserted)
+{
+	return gsi < 16 ? asserted : !asserted;
+}
+
+/* Idle level of every line (init and reset). */
+static void lines_idle(struct sc_board *b)
+{
+	for (unsigned g = 16; !b->cfg.external_irqchip && g < b->nr_gsis; g++) {
+		unsigned io, pin;
+		if (sc_board_gsi_to_pin(b, g, &io, &pin) == 0)
+			sc_ioapic_set_irq(&b->ioapic[io], pin, gsi_electrical(g, false));
+	}
+}
+
 /* Chipset lock held.  Drive GSI @gsi's wired-OR for @source. */
 static void gsi_drive(struct sc_board *b, unsigned gsi, unsigned source, bool level)
 {
@@ -251,7 +273,7 @@ static void gsi_drive(struct sc_board *b, unsigned gsi, unsigned source, bool le
 	struct sc_board_domain *d = &b->io_dom[io];
 	pthread_mutex_lock(&d->lock);
 	d->outbox = b->chipset.outbox;
-	sc_ioapic_set_irq(&b->ioapic[io], pin, now != 0);
+	sc_ioapic_set_irq(&b->ioapic[io], pin, gsi_electrical(gsi, now != 0));
 	d->outbox = NULL;
 	pthread_mutex_unlock(&d->lock);
 }
@@ -562,6 +584,8 @@ int sc_board_init(struct sc_board *b, struct sc_clock *clock,
 			sc_ioapic_set_hooks(&b->ioapic[i], &hk);
 		}
 
+		lines_idle(b);
+
 		struct sc_line out0 = { pit_out0_cb, b };
 		sc_pit_init(&b->pit, clock, &out0, trace);
 		sc_pit_set_policy(&b->pit, c.pit_policy);
@@ -665,6 +689,7 @@ void sc_board_reset(struct sc_board *b)
 			for (unsigned p = 0; p < b->cfg.ioapic_pins; p++)
 				sc_ioapic_set_irq(&b->ioapic[i], p, false);
 		}
+		lines_idle(b);
 	}
 	if (!b->cfg.no_hpet)
 		sc_hpet_reset(&b->hpet);
