@@ -272,7 +272,8 @@ static void test_icw1_resets_imr_isr_priority_smm_readsel(void **state)
 	wr(&f->pic, 0x21, MBASE);
 	wr(&f->pic, 0x21, 0x04);
 	wr(&f->pic, 0x21, ICW4_UPM);
-	assert_int_equal(rd(&f->pic, 0x20), 0x00);        /* IRR: 4 acked */
+	sc_pic_set_irq(&f->pic, 6, true);
+	assert_int_equal(rd(&f->pic, 0x20), 0x40);        /* IRR selected */
 	assert_int_equal(read_isr(&f->pic, 0x20), 0x00);
 	/* Priority back to IR0 highest: 7 and 0 pending -> 0 first. */
 	pulse(&f->pic, 7);
@@ -299,6 +300,18 @@ static void test_icw1_clears_edge_sense_latch(void **state)
 	assert_false(sc_pic_intr_pending(&f->pic));
 	sc_pic_set_irq(&f->pic, 3, true);                /* no new edge */
 	assert_false(sc_pic_intr_pending(&f->pic));
+	/* Level and back to edge before any acknowledge: the cleared latch
+	 * still holds, so the edge-mode request goes away again. */
+	wr(&f->pic, 0x4d0, 0x08);
+	assert_true(sc_pic_intr_pending(&f->pic));
+	wr(&f->pic, 0x4d0, 0x00);
+	assert_false(sc_pic_intr_pending(&f->pic));
+	{
+		struct sc_pic_state_v1 s;
+
+		sc_pic_save(&f->pic, &s);
+		assert_int_equal(sc_pic_validate(&s), 0);
+	}
 	sc_pic_set_irq(&f->pic, 3, false);
 	sc_pic_set_irq(&f->pic, 3, true);
 	assert_int_equal(sc_pic_inta(&f->pic), MBASE + 3);
@@ -690,6 +703,40 @@ static void test_rotate_in_aeoi_mode(void **state)
 	assert_int_equal(sc_pic_inta(&f->pic), MBASE + 0);
 }
 
+static void test_aeoi_level_input_reinterrupts_at_once(void **state)
+{
+	struct fix *f = *state;
+
+	/* Datasheet caution: AEOI + level mode re-interrupts while high. */
+	program(&f->pic, ICW4_AEOI);
+	wr(&f->pic, 0x4d0, 0x08);
+	sc_pic_set_irq(&f->pic, 3, true);
+	assert_int_equal(sc_pic_inta(&f->pic), MBASE + 3);
+	assert_true(sc_pic_intr_pending(&f->pic));
+	assert_int_equal(sc_pic_inta(&f->pic), MBASE + 3);
+	sc_pic_set_irq(&f->pic, 3, false);
+	assert_false(sc_pic_intr_pending(&f->pic));
+}
+
+static void test_icw1_cancels_poll_and_rotate_in_aeoi(void **state)
+{
+	struct fix *f = *state;
+
+	program(&f->pic, ICW4_AEOI);
+	sc_pic_set_latch_edges(&f->pic, true);
+	wr(&f->pic, 0x20, OCW2_R);                        /* rotate in AEOI */
+	wr(&f->pic, 0x20, OCW3_SEL | OCW3_P);
+	program(&f->pic, ICW4_AEOI);
+	pulse(&f->pic, 1);
+	/* No poll pending: A0=0 reads the IRR, the request stays. */
+	assert_int_equal(rd(&f->pic, 0x20), 0x02);
+	assert_int_equal(sc_pic_inta(&f->pic), MBASE + 1);
+	/* No rotation: 1 still beats 6. */
+	pulse(&f->pic, 6);
+	pulse(&f->pic, 1);
+	assert_int_equal(sc_pic_inta(&f->pic), MBASE + 1);
+}
+
 static void test_slave_aeoi_delivers_each_request(void **state)
 {
 	struct fix *f = *state;
@@ -726,6 +773,8 @@ static void test_ocw3_read_irr_isr_selection_persists(void **state)
 	wr(&f->pic, 0x20, OCW3_SEL | OCW3_RIS);           /* RR=0: no action */
 	assert_int_equal(rd(&f->pic, 0x20), 0x01);
 	wr(&f->pic, 0x20, OCW3_SEL | OCW3_RR);
+	assert_int_equal(rd(&f->pic, 0x20), 0x40);
+	wr(&f->pic, 0x20, OCW3_SEL | OCW3_RIS);           /* RR=0: no action */
 	assert_int_equal(rd(&f->pic, 0x20), 0x40);
 	/* A0=1 reads the IMR whatever OCW3 selected. */
 	assert_int_equal(rd(&f->pic, 0x21), 0x00);
@@ -974,6 +1023,7 @@ static void test_set_irq_rejects_bad_irq(void **state)
 	struct sc_pic_state_v1 a, b;
 
 	program(&f->pic, 0);
+	sc_pic_set_latch_edges(&f->pic, true);
 	sc_pic_save(&f->pic, &a);
 	assert_int_equal(sc_pic_set_irq(&f->pic, 16, true), -EINVAL);
 	assert_int_equal(sc_pic_set_irq(&f->pic, 0xffffffffu, true), -EINVAL);
@@ -1233,6 +1283,8 @@ int main(void)
 		T(test_ocw2_noop_changes_nothing),
 		T(test_aeoi_clears_isr_at_inta),
 		T(test_rotate_in_aeoi_mode),
+		T(test_aeoi_level_input_reinterrupts_at_once),
+		T(test_icw1_cancels_poll_and_rotate_in_aeoi),
 		T(test_slave_aeoi_delivers_each_request),
 		T(test_ocw3_read_irr_isr_selection_persists),
 		T(test_poll_command),

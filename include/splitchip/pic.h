@@ -22,9 +22,16 @@
  * stay set once latched until acknowledged (INTA/poll) or ICW1.
  *
  * Power-up state is undefined in the datasheet; sc_pic_reset() leaves both
- * chips as after an ICW1 with SNGL=0, no ICW4, vector base 0, all inputs
- * masked (IMR 0xff) so nothing is delivered before the guest programs them,
- * and ELCR 0 (all edge).
+ * chips as after an ICW1 with SNGL=0 and no ICW4, ICW3 as wired (master
+ * 0x04, slave ID 2), vector base 0, all inputs masked (IMR 0xff) so nothing
+ * is delivered before the guest programs them, and ELCR 0 (all edge).
+ *
+ * Trigger mode of an input: level if ICW1 LTIM is set or its ELCR bit is
+ * set (the 82371/ICH ignore LTIM; a plain 8259A has no ELCR).  Vectors are
+ * always formed the 8086 way (ICW2 T7-T3 + level) whatever ICW4 uPM says:
+ * no x86 guest uses MCS-80/85 mode.  ICW1 also clears the ISR (the
+ * datasheet does not say so); ISR bits cleared that way are reported to
+ * the ack observer as EOIs so a tick waiting for one is not stranded.
  *
  * Guest ports are byte wide: sc_pic_ioport_read/write take one byte; the
  * VMM splits wider accesses.
@@ -113,7 +120,7 @@ struct sc_pic_chip {
 
 /* Acknowledge observer: irq 0..15 (never a cascade input). */
 struct sc_pic_ack {
-	/* An ISR bit was cleared by an EOI command or by AEOI. */
+	/* An ISR bit was cleared by an EOI command, by AEOI or by ICW1. */
 	void (*eoi)(void *opaque, unsigned irq);
 	/* An IRQ was acknowledged by an INTA cycle or a poll (ISR set). */
 	void (*inta)(void *opaque, unsigned irq);
