@@ -66,11 +66,6 @@ static uint64_t now_edge(const struct sc_pit *pit)
 	return clk_of(sc_clock_now(pit->clock));
 }
 
-/* Is a period of @n clocks below the interrupt ceiling? */
-static bool tick_clamped(uint32_t n)
-{
-	return sc_muldiv64(n, SC_NSEC_PER_SEC, SC_PIT_FREQ_HZ) < SC_PIT_MIN_TICK_NS;
-}
 
 /* ---------------------------------------------------------------- counts */
 
@@ -279,7 +274,7 @@ static void tick_resync(struct sc_pit *pit)
 		return;
 	uint64_t j = (k - pit->tick_edge0 + pit->tick_n / 2) / pit->tick_n;
 	uint64_t target = edge_time(pit->tick_edge0 + (j + 1) * pit->tick_n);
-	if (target > np && target - np != t->period)
+	if (target > np && target - np >= SC_PIT_MIN_TICK_NS && target - np != t->period)
 		sc_tick_set_period(t, target - np);
 }
 
@@ -297,7 +292,12 @@ static void tick_deliver(void *opaque, uint64_t now)
  */
 static void tick_grid(struct sc_pit *pit, uint64_t first, uint32_t n, bool keep)
 {
-	if (tick_clamped(n)) {
+	/* Only an exact (unclamped) running grid has its next boundary at @first. */
+	if (!pit->tick_n || !pit->tick.running)
+		keep = false;
+	uint64_t period = edge_time(first + n) - edge_time(first);
+	if (period < SC_PIT_MIN_TICK_NS) {
+		/* Above the interrupt ceiling: a plain, clamped period. */
 		pit->tick_n = 0;
 		if (keep)
 			sc_tick_set_period(&pit->tick, SC_PIT_MIN_TICK_NS);
@@ -307,7 +307,6 @@ static void tick_grid(struct sc_pit *pit, uint64_t first, uint32_t n, bool keep)
 	}
 	pit->tick_edge0 = first;
 	pit->tick_n = n;
-	uint64_t period = edge_time(first + n) - edge_time(first);
 	if (keep) {
 		sc_tick_set_period(&pit->tick, period);
 		tick_resync(pit);
@@ -886,6 +885,19 @@ int sc_pit_validate(const struct sc_pit_state_v1 *s)
 			return -EINVAL;
 	/* PC wiring: gate 0 tied high, gate 2 is port 0x61 bit 0. */
 	if (!s->ch[0].gate || s->ch[2].gate != (s->port61 & PORT61_GATE2))
+		return -EINVAL;
+	/*
+	 * Counter 0's outputs match its mode: the wire is high only after a
+	 * mode 0 terminal count, the tick runs only in modes 2/3 (and never
+	 * faster than the ceiling), the one-shot timer only in the others.
+	 */
+	unsigned m0 = s->ch[0].mode > 5 ? s->ch[0].mode - 4u : s->ch[0].mode;
+	bool periodic0 = m0 == 2 || m0 == 3;
+	if (s->out0_level && m0 != 0)
+		return -EINVAL;
+	if (s->tick.running && (!periodic0 || s->tick.period < SC_PIT_MIN_TICK_NS))
+		return -EINVAL;
+	if (s->timer_deadline && periodic0)
 		return -EINVAL;
 	return sc_tick_validate(&s->tick);
 }

@@ -1070,6 +1070,12 @@ static void c_gate0(struct sc_pit_state_v1 *s) { s->ch[0].gate = 0; }
 static void c_gate2(struct sc_pit_state_v1 *s) { s->ch[2].gate ^= 1; }
 static void c_tick(struct sc_pit_state_v1 *s) { s->tick.policy = 9; }
 static void c_tick2(struct sc_pit_state_v1 *s) { s->tick.running = 1; s->tick.period = 0; }
+static void c_pad2(struct sc_pit_state_v1 *s) { s->pad2 = 1; }
+static void c_tick_n(struct sc_pit_state_v1 *s) { s->tick_n = 70000; }
+static void c_tick_fast(struct sc_pit_state_v1 *s) { s->tick.period = SC_PIT_MIN_TICK_NS - 1; }
+static void c_out0_mode(struct sc_pit_state_v1 *s) { s->out0_level = 1; }
+static void c_tick_mode(struct sc_pit_state_v1 *s) { s->ch[0].mode = 4; }
+static void c_timer_mode(struct sc_pit_state_v1 *s) { s->timer_deadline = 5; }
 
 static void test_restore_rejects_corrupt_state(void **state)
 {
@@ -1077,7 +1083,8 @@ static void test_restore_rejects_corrupt_state(void **state)
 	static corrupt_fn *const fns[] = {
 		c_version, c_pad, c_port61, c_out0, c_mode, c_rw0, c_rw4, c_flag,
 		c_flag2, c_bcd, c_n0, c_nbig, c_phase, c_gate0, c_gate2, c_tick,
-		c_tick2,
+		c_tick2, c_pad2, c_tick_n, c_tick_fast, c_out0_mode, c_tick_mode,
+		c_timer_mode,
 	};
 	struct sc_pit_state_v1 good, bad, before_s, after_s;
 
