@@ -195,19 +195,24 @@ static void fire(struct sc_hpet *h, struct sc_hpet_timer *t, bool from_tick)
 		update_lines(h);
 		auto_ack = false;   /* acked by the status write */
 	} else if (enb) {
+		/* A pulse; a line held high by a level timer shows no edge. */
+		bool pulsed = false;
 		if (legacy_routed(h, n)) {
 			if (!(h->legacy_level & (1u << n))) {
 				drive_legacy(h, n, true);
 				drive_legacy(h, n, false);
+				pulsed = true;
 			}
 		} else if (route_cap(t) & (1u << route_of(t))) {
 			unsigned pin = route_of(t);
 			if (!(h->pin_level & (1u << pin))) {
 				drive_pin(h, pin, true);
 				drive_pin(h, pin, false);
+				pulsed = true;
 			}
 		}
-		auto_ack = !(h->board_ack_mask & (1u << n));
+		/* The board can only acknowledge what reached a pin. */
+		auto_ack = !pulsed || !(h->board_ack_mask & (1u << n));
 	}
 	if (from_tick && auto_ack)
 		sc_tick_ack(&t->tick);
@@ -288,6 +293,7 @@ static void sched_stop(struct sc_hpet *h, struct sc_hpet_timer *t)
 	sc_timer_cancel(h->clock, &t->timer);
 	sc_tick_stop(&t->tick);
 	t->sched = SCHED_NONE;
+	t->wrap = false;
 }
 
 /* Fold the running schedule into the comparator register. */
@@ -310,7 +316,6 @@ static void sched_start(struct sc_hpet *h, struct sc_hpet_timer *t)
 		t->from_e = e;
 	if (periodic(t) && t->period != 0 && t->period <= MAX_TICK_PERIOD) {
 		uint64_t first, ns;
-		t->wrap = false;
 		if (!eq_next(h, t, t->from_e, &first) || !e_to_ns(h, first, &ns))
 			return;   /* 64-bit comparator behind the counter: never */
 		t->anchor_e = first;
@@ -834,6 +839,9 @@ static int compatible(const struct sc_hpet *h, const struct sc_hpet_state_v1 *s)
 			return -EINVAL;
 		if (!(t->caps & HPET_TN_SIZE_CAP) && ((ts->cmp | ts->period) >> 32))
 			return -EINVAL;
+		if (ts->wrap && (t->caps & HPET_TN_SIZE_CAP) &&
+		    !(ts->config & HPET_TN_32MODE_CNF))
+			return -EINVAL;   /* wrap events are for 32-bit timers */
 	}
 	return 0;
 }

@@ -807,6 +807,24 @@ static void test_edge_board_ack(void **state)
 	fx_free(f);
 }
 
+static void test_edge_board_ack_only_for_driven_pulses(void **state)
+{
+	(void)state;
+	struct sc_hpet_config cfg = { .policy = SC_TICK_DELAY, .board_ack_mask = 1 };
+	struct fixture *f = fx_new(&cfg);
+	/* unrouted (route 0 is not in the capability): nothing to EOI */
+	wr(f, HPET_TN_CONF(0), HPET_TN_TYPE_CNF | HPET_TN_VAL_SET_CNF |
+				HPET_TN_INT_ENB_CNF);
+	wr(f, HPET_TN_CMP(0), 100);
+	wr(f, HPET_TN_CMP(0), 100);
+	enable(f);
+	adv(f, NS(300));
+	struct sc_tick *t = sc_hpet_tick(&f->h, 0);
+	assert_int_equal(t->stats.delivered, 3);
+	assert_false(t->in_flight);
+	fx_free(f);
+}
+
 static void test_edge_auto_ack_discard_policy(void **state)
 {
 	(void)state;
@@ -1072,6 +1090,23 @@ static void test_restore_halted_and_legacy(void **state)
 	fx_free(b);
 }
 
+/* Fuzzer find: a 32-bit one-shot switched to 64 bits while halted. */
+static void test_save_restore_after_mode_change_while_halted(void **state)
+{
+	(void)state;
+	struct fixture *a = fx_new(NULL);
+	wr(a, HPET_TN_CONF(0), HPET_TN_32MODE_CNF | HPET_TN_INT_ENB_CNF | route(20));
+	wr(a, HPET_TN_CMP(0), 1000);
+	enable(a);
+	halt(a);
+	wr(a, HPET_TN_CONF(0), HPET_TN_INT_ENB_CNF | route(20));
+	struct sc_hpet_state_v1 s;
+	sc_hpet_save(&a->h, &s);
+	assert_int_equal(sc_hpet_validate(&s), 0);
+	assert_int_equal(sc_hpet_restore(&a->h, &s), 0);
+	fx_free(a);
+}
+
 typedef void corrupt_fn(struct sc_hpet_state_v1 *s);
 static void c_version(struct sc_hpet_state_v1 *s) { s->version = 2; }
 static void c_timers_lo(struct sc_hpet_state_v1 *s) { s->timers = 2; }
@@ -1103,6 +1138,7 @@ static void c_armed(struct sc_hpet_state_v1 *s) { s->timer[0].armed = 1; }
 static void c_deadline(struct sc_hpet_state_v1 *s) { s->timer[2].armed = 0; s->timer[2].deadline = 5; }
 static void c_sched_halted(struct sc_hpet_state_v1 *s) { s->gen_conf = 0; }
 static void c_eq_deadline(struct sc_hpet_state_v1 *s) { s->timer[2].deadline += 10; }
+static void c_wrap64(struct sc_hpet_state_v1 *s) { s->timer[0].config &= ~HPET_TN_TYPE_CNF; s->timer[0].sched = 0; s->timer[0].tick = s->timer[2].tick; s->timer[0].wrap = 1; }
 static void c_tick_period(struct sc_hpet_state_v1 *s) { s->timer[0].period = 99; }
 static void c_tick_anchor(struct sc_hpet_state_v1 *s) { s->timer[0].anchor_e += 1; }
 static void c_tick_future_anchor(struct sc_hpet_state_v1 *s) { s->timer[0].anchor_e += 1000000; }
@@ -1115,7 +1151,7 @@ static void test_restore_rejects_corrupt_state(void **state)
 		c_isr_edge, c_config, c_sched, c_flag, c_pad, c_cmp32, c_tick,
 		c_tick_running, c_unused, c_periodic_cap, c_route, c_fsb,
 		c_count, c_armed, c_deadline, c_sched_halted, c_eq_deadline,
-		c_tick_period, c_tick_anchor, c_tick_future_anchor,
+		c_tick_period, c_tick_anchor, c_tick_future_anchor, c_wrap64,
 	};
 	struct fixture *a = fx_new(NULL);
 	setup_busy(a);
@@ -1173,6 +1209,7 @@ int main(void)
 		cmocka_unit_test(test_edge_never_sets_status_and_level_to_edge_clears),
 		cmocka_unit_test(test_level_periodic_acked_by_status_write),
 		cmocka_unit_test(test_edge_board_ack),
+		cmocka_unit_test(test_edge_board_ack_only_for_driven_pulses),
 		cmocka_unit_test(test_edge_auto_ack_discard_policy),
 		cmocka_unit_test(test_fsb_msi_delivery),
 		cmocka_unit_test(test_fsb_ignored_in_legacy_mode),
@@ -1181,6 +1218,7 @@ int main(void)
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_save_restore_roundtrip),
 		cmocka_unit_test(test_restore_halted_and_legacy),
+		cmocka_unit_test(test_save_restore_after_mode_change_while_halted),
 		cmocka_unit_test(test_restore_rejects_corrupt_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

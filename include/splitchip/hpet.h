@@ -35,8 +35,10 @@
  *   - Periodic timers (Tn_TYPE_CNF) deliver through a struct sc_tick per
  *     timer (lost-tick policy configurable).  Edge deliveries are
  *     acknowledged right away, unless the timer's bit is in
- *     config.board_ack_mask: then the board calls sc_hpet_ack() (e.g. on PIC
- *     EOI of IRQ0).  FSB deliveries are always acknowledged right away (an
+ *     config.board_ack_mask and the pulse reached a pin: then the board
+ *     calls sc_hpet_ack() (e.g. on PIC EOI of IRQ0).  Deliveries that drive
+ *     nothing (Tn_INT_ENB_CNF clear, unrouted, line held by a level timer)
+ *     are acknowledged right away.  FSB deliveries are always acknowledged right away (an
  *     edge MSI gives no EOI exit in split mode).  Level deliveries are
  *     acknowledged by the status write.
  *   - Comparator write semantics (2.3.8, 2.3.9.2.2): in one-shot mode a
