@@ -153,8 +153,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sc_fake_clock_run_due(&f->clk);
 			break;
 		case 11:
-			if ((take(&c, 1) & 15) == 0)
-				sc_board_reset(&f->b);
+			if ((take(&c, 1) & 15) == 0) {
+				sc_board_reset(&f->b);   /* releases every line */
+				memset(f->driven, 0, sizeof(f->driven));
+			}
 			break;
 		}
 	}
