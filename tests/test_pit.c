@@ -384,6 +384,66 @@ static void test_mode2_count_written_with_gate_low_waits_for_gate(void **state)
 	assert_int_equal(read16(f, 2), 7);
 }
 
+static void test_mode2_latest_count_wins_for_load_and_reload(void **state)
+{
+	struct fx *f = *state;
+	cw(f, 0, 3, 2, false);
+	count16(f, 0, 10);
+	count16(f, 0, 20);                      /* same clock: CR -> CE takes 20 */
+	at(f, 1);
+	assert_int_equal(read16(f, 0), 20);
+	at(f, 5);
+	count16(f, 0, 30);
+	at(f, 6);
+	count16(f, 0, 7);                       /* newer count, same reload */
+	at(f, 21);
+	assert_int_equal(read16(f, 0), 7);
+	at(f, 27);
+	assert_false(out(f, 0));
+	at(f, 28);
+	assert_true(out(f, 0));
+	assert_int_equal(read16(f, 0), 7);
+}
+
+static void test_mode3_gate_low_before_load_and_count_while_gated(void **state)
+{
+	struct fx *f = *state;
+	cw(f, 2, 3, 3, false);
+	count16(f, 2, 10);
+	sc_pit_set_gate(&f->pit, 2, true);      /* load scheduled for edge 1 */
+	sc_pit_set_gate(&f->pit, 2, false);     /* ... cancelled */
+	at(f, 5);
+	assert_true(out(f, 2));
+	assert_true(status(f, 2) & PIT_STATUS_NULL_COUNT);
+	sc_pit_set_gate(&f->pit, 2, true);
+	at(f, 6);
+	assert_int_equal(read16(f, 2), 10);
+	at(f, 8);
+	sc_pit_set_gate(&f->pit, 2, false);     /* stops at 6 */
+	count16(f, 2, 4);                       /* waits for the trigger */
+	at(f, 30);
+	assert_int_equal(read16(f, 2), 6);
+	assert_true(out(f, 2));
+	assert_true(status(f, 2) & PIT_STATUS_NULL_COUNT);
+	sc_pit_set_gate(&f->pit, 2, true);
+	at(f, 31);
+	assert_int_equal(read16(f, 2), 4);
+	at(f, 33);
+	assert_false(out(f, 2));
+}
+
+static void test_mode1_on_counter0_never_starts(void **state)
+{
+	struct fx *f = *state;
+	cw(f, 0, 3, 1, false);
+	count16(f, 0, 5);
+	at(f, 1000);
+	assert_true(out(f, 0));                 /* gate 0 tied high: no trigger */
+	assert_true(status(f, 0) & PIT_STATUS_NULL_COUNT);
+	assert_false(f->pit.timer.armed);
+	assert_int_equal(f->rec.rises, 0);
+}
+
 static void test_mode6_aliases_mode2(void **state)
 {
 	struct fx *f = *state;
@@ -1118,6 +1178,9 @@ int main(void)
 		T(test_mode2_new_count_at_next_reload),
 		T(test_mode2_gate_low_forces_out_high_and_rising_reloads),
 		T(test_mode2_count_written_with_gate_low_waits_for_gate),
+		T(test_mode2_latest_count_wins_for_load_and_reload),
+		T(test_mode3_gate_low_before_load_and_count_while_gated),
+		T(test_mode1_on_counter0_never_starts),
 		T(test_mode6_aliases_mode2),
 		T(test_mode3_even_count_half_periods),
 		T(test_mode3_odd_count_high_n_plus_1_half),
