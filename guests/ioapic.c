@@ -122,10 +122,10 @@ int guest_main(void)
 	count = 0;
 	ioapic_rte_write(PIN_EDGE, rte(0x40, 0, bsp));
 	testdev_irq(PIN_EDGE, 1);
-	window(1, 0x40, 20000);
+	window(1, 0x40, 200000);
 	testdev_irq(PIN_EDGE, 0);
 	testdev_irq(PIN_EDGE, 1);
-	window(2, 0x40, 20000);
+	window(2, 0x40, 200000);
 	testdev_irq(PIN_EDGE, 0);
 	check(count == 2, "edge_delivery", "%u interrupts for 2 edges", count);
 	check(!tmr_at[0] && !tmr_at[1], "edge_tmr_clear", "TMR bit %u", tmr_at[0]);
@@ -137,7 +137,7 @@ int guest_main(void)
 		testdev_irq(PIN_EDGE, 0);
 	}
 	bool irr = lapic_vec_bit(LAPIC_IRR0, 0x40);
-	window(1, 0x40, 20000);
+	window(1, 0x40, 200000);
 	check(irr && count == 1, "edge_coalesced", "irr=%u, %u interrupts for 3 edges", irr, count);
 
 	/* edge on a masked entry is ignored (82093AA: masked edge interrupts are lost) */
@@ -157,7 +157,7 @@ int guest_main(void)
 	lower_after = 2;
 	ioapic_rte_write(PIN_LEVEL, rte(0x50, RTE_LEVEL, bsp));
 	testdev_irq(PIN_LEVEL, 1);
-	window(2, 0x50, 20000);
+	window(2, 0x50, 200000);
 	uint32_t lo = ioapic_read(IOAPIC_REDTBL(PIN_LEVEL));
 	check(count == 2, "level_retrigger_on_eoi", "%u interrupts (EOI once with line high)", count);
 	check(rirr_at[0] && rirr_at[1], "level_remote_irr_set", "remote IRR in handler %u,%u",
@@ -177,7 +177,7 @@ int guest_main(void)
 	unsigned masked_count = count;
 	lo = ioapic_read(IOAPIC_REDTBL(PIN_MASK));
 	ioapic_write(IOAPIC_REDTBL(PIN_MASK), 0x51 | RTE_LEVEL);
-	window(1, 0x51, 20000);
+	window(1, 0x51, 200000);
 	check(masked_count == 0 && !(lo & RTE_REMOTE_IRR), "masked_level_held",
 	      "%u interrupts while masked, rte %x", masked_count, lo);
 	check(count == 1, "unmask_delivers_pending_level", "%u interrupts after unmask", count);
@@ -193,7 +193,7 @@ int guest_main(void)
 	reprogram = true;
 	ioapic_rte_write(PIN_LEVEL, rte(0x52, RTE_LEVEL, bsp));
 	testdev_irq(PIN_LEVEL, 1);
-	window(1, 0x52, 20000);
+	window(1, 0x52, 200000);
 	reprogram = false;
 	lo = ioapic_read(IOAPIC_REDTBL(PIN_LEVEL));
 	check(count == 1 && (rte_after_reprogram & RTE_REMOTE_IRR) && (rte_after_reprogram & 0xFF) == 0x53,
@@ -217,7 +217,7 @@ int guest_main(void)
 	ioapic_rte_write(PIN_NMI, rte(0, RTE_DM_NMI, bsp));
 	testdev_irq(PIN_NMI, 1);
 	testdev_irq(PIN_NMI, 0);
-	WAIT_US(nmi_count > 0, 20000);
+	WAIT_US(nmi_count > 0, 200000);
 	delay_us(1000);
 	check(nmi_count == 1, "nmi_delivery_mode", "%u NMIs", nmi_count);
 	ioapic_rte_write(PIN_NMI, rte(0, RTE_MASKED, bsp));
@@ -227,7 +227,7 @@ int guest_main(void)
 	ioapic_rte_write(PIN_EDGE, rte(0x42, RTE_DEST_LOGICAL, 0x01));
 	testdev_irq(PIN_EDGE, 1);
 	testdev_irq(PIN_EDGE, 0);
-	window(1, 0x42, 20000);
+	window(1, 0x42, 200000);
 	check(vec_count[0][0x42] == 1, "logical_dest_bsp", "cpu0 got %u", vec_count[0][0x42]);
 
 	if (online >= 2) {
@@ -236,7 +236,7 @@ int guest_main(void)
 		ioapic_rte_write(PIN_EDGE, rte(0x43, 0, (uint8_t)cpu_apic_id[1]));
 		testdev_irq(PIN_EDGE, 1);
 		testdev_irq(PIN_EDGE, 0);
-		WAIT_US(vec_total(0x43) > 0, 20000);
+		WAIT_US(vec_total(0x43) > 0, 200000);
 		delay_us(1000);
 		check(vec_count[1][0x43] == 1 && vec_count[0][0x43] == 0, "physical_dest_ap",
 		      "cpu1 %u cpu0 %u", vec_count[1][0x43], vec_count[0][0x43]);
@@ -246,7 +246,7 @@ int guest_main(void)
 		testdev_irq(PIN_EDGE, 1);
 		testdev_irq(PIN_EDGE, 0);
 		sti();
-		WAIT_US(vec_total(0x44) >= 2, 20000);
+		WAIT_US(vec_total(0x44) >= 2, 200000);
 		delay_us(1000);
 		cli();
 		check(vec_count[0][0x44] == 1 && vec_count[1][0x44] == 1, "logical_dest_multi",

@@ -107,7 +107,7 @@ static void smm_irq3(void)
 	outb(PIC1_CMD, 0x68);                /* OCW3: ESMM=1 SMM=1 */
 	outb(PIC1_DATA, 0xFF & ~(1u << 5));  /* mask IR3 (in service), IR5 open */
 	sti();
-	WAIT_US(vec_total(0x25) > 0, 20000);
+	WAIT_US(vec_total(0x25) > 0, 200000);
 	cli();
 	smm_nested_count = vec_total(0x25);
 	outb(PIC1_CMD, 0x48);                /* OCW3: ESMM=1 SMM=0 */
@@ -139,7 +139,7 @@ int guest_main(void)
 	testdev_irq(5, 1);
 	uint16_t irr = pic_read_irr();
 	check(irr & (1u << 5), "irr_masked_request", "irr=%x", irr);
-	run(1u << 5, 1, 20000);
+	run(1u << 5, 1, 200000);
 	check(nev == 1 && ev_irq[0] == 5, "deliver_irq5", "events=%u irq=%u", nev, ev_irq[0]);
 	check(ev_isr[0] == (1u << 5), "isr_in_handler", "isr=%x", ev_isr[0]);
 	uint16_t isr = pic_read_isr();
@@ -150,7 +150,7 @@ int guest_main(void)
 	reset_events();
 	testdev_irq(3, 1);
 	testdev_irq(5, 1);
-	run((1u << 3) | (1u << 5), 2, 20000);
+	run((1u << 3) | (1u << 5), 2, 200000);
 	check(nev == 2 && ev_irq[0] == 3 && ev_irq[1] == 5 && ev_isr[0] == (1u << 3),
 	      "fixed_priority", "order %u,%u isr %x", ev_irq[0], ev_irq[1], ev_isr[0]);
 	lower_all();
@@ -159,7 +159,7 @@ int guest_main(void)
 	reset_events();
 	testdev_irq(10, 1);
 	testdev_irq(3, 1);
-	run((1u << 3) | (1u << 10), 2, 20000);
+	run((1u << 3) | (1u << 10), 2, 200000);
 	check(nev == 2 && ev_irq[0] == 10 && ev_irq[1] == 3 &&
 	      ev_isr[0] == ((1u << 10) | (1u << 2)),
 	      "cascade_priority", "order %u,%u isr %x", ev_irq[0], ev_irq[1], ev_isr[0]);
@@ -169,13 +169,13 @@ int guest_main(void)
 	reset_events();
 	eoi_mode = EOI_ROTATE;
 	testdev_irq(3, 1);
-	run(1u << 3, 1, 20000);
+	run(1u << 3, 1, 200000);
 	testdev_irq(3, 0);
 	eoi_mode = EOI_NS;
 	reset_events();
 	testdev_irq(3, 1);
 	testdev_irq(5, 1);
-	run((1u << 3) | (1u << 5), 2, 20000);
+	run((1u << 3) | (1u << 5), 2, 200000);
 	check(nev == 2 && ev_irq[0] == 5 && ev_irq[1] == 3, "rotate_on_eoi",
 	      "order %u,%u", ev_irq[0], ev_irq[1]);
 	lower_all();
@@ -186,7 +186,7 @@ int guest_main(void)
 	reset_events();
 	testdev_irq(3, 1);
 	testdev_irq(5, 1);
-	run((1u << 3) | (1u << 5), 2, 20000);
+	run((1u << 3) | (1u << 5), 2, 200000);
 	check(nev == 2 && ev_irq[0] == 5 && ev_irq[1] == 3, "set_priority",
 	      "order %u,%u", ev_irq[0], ev_irq[1]);
 	lower_all();
@@ -197,7 +197,7 @@ int guest_main(void)
 	eoi_mode = EOI_NONE;
 	reset_events();
 	testdev_irq(5, 1);
-	run(1u << 5, 1, 20000);
+	run(1u << 5, 1, 200000);
 	isr = pic_read_isr();
 	check(nev == 1 && ev_isr[0] == 0 && isr == 0, "aeoi", "events=%u isr in handler %x after %x",
 	      nev, ev_isr[0], isr);
@@ -245,7 +245,7 @@ int guest_main(void)
 	level_count = 0;
 	level_lower_after = 3;
 	testdev_irq(5, 1);
-	run(1u << 5, 3, 20000);
+	run(1u << 5, 3, 200000);
 	level_irq = -1;
 	check(nev == 3, "elcr_level_retrigger", "%u interrupts for 3 EOIs with line high", nev);
 	testdev_irq(5, 1);
@@ -277,7 +277,7 @@ int guest_main(void)
 	/* a real IRQ7 has ISR bit 7 set, unlike the spurious one */
 	reset_events();
 	testdev_irq(7, 1);
-	run(1u << 7, 1, 20000);
+	run(1u << 7, 1, 200000);
 	check(nev == 1 && ev_irq[0] == 7 && ev_isr[0] == 0x80, "irq7_real_isr", "events=%u isr=%x",
 	      nev, ev_isr[0]);
 	testdev_irq(7, 0);

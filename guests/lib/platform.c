@@ -5,7 +5,7 @@
 /* ---- TSC, calibrated against 8254 channel 2 (gate = port 0x61 bit 0, OUT2 = bit 5) ---- */
 uint32_t tsc_khz;
 
-void tsc_calibrate(void)
+static uint64_t tsc_calibrate_once(void)
 {
 	const uint16_t count = 11932; /* 10 ms at 1.193182 MHz */
 	uint8_t p61 = inb(PORT61);
@@ -21,30 +21,136 @@ void tsc_calibrate(void)
 			break;
 	}
 	outb(PORT61, p61 & ~0x03);
-	uint64_t khz = (t1 - t0) / 10;
+	return (t1 - t0) / 10;
+}
+
+/* Median of five 10 ms runs: a preempted run (or a host whose TSC jumps, as
+ * under QEMU TCG on a host with an unstable TSC) must not skew every timing. */
+static void tsc_calibrate(void)
+{
+	uint64_t k[5];
+	for (int i = 0; i < 5; i++)
+		k[i] = tsc_calibrate_once();
+	for (int i = 0; i < 5; i++)
+		for (int j = i + 1; j < 5; j++)
+			if (k[j] < k[i]) {
+				uint64_t t = k[i];
+				k[i] = k[j];
+				k[j] = t;
+			}
+	uint64_t khz = k[2];
 	if (khz < 1000 || khz > 100000000) {
-		printf("tsc: calibration against PIT ch2 failed (delta %u), assuming 1 GHz\n",
-		       (uint32_t)(t1 - t0));
+		printf("tsc: calibration against PIT ch2 failed (%u kHz), assuming 1 GHz\n",
+		       (uint32_t)khz);
 		khz = 1000000;
 	}
 	tsc_khz = (uint32_t)khz;
 }
 
-uint64_t us_to_tsc(uint64_t us)
+/* ---- ACPI PM timer (ACPI spec 4.8.2.1 / 5.2.9: FADT PM_TMR_BLK at 76,
+ * FLAGS.TMR_VAL_EXT bit 8 at 112) ---- */
+const char *timebase = "tsc";
+static uint16_t pmtmr_port;
+static uint32_t pmtmr_mask = 0xFFFFFF;
+
+static bool sig_eq(const void *p, const char *sig, size_t n)
 {
-	return us * tsc_khz / 1000;
+	return !memcmp(p, sig, n);
 }
 
-uint64_t tsc_to_us(uint64_t t)
+static const uint8_t *find_rsdp(void)
 {
-	return t * 1000 / (tsc_khz ? tsc_khz : 1);
+	uint16_t seg;
+	__asm__ volatile("movw 0x40E, %0" : "=r"(seg)); /* BDA: EBDA segment */
+	uint32_t ebda = (uint32_t)seg << 4;
+	if (ebda >= 0x80000 && ebda < 0xA0000)
+		for (uint32_t a = ebda; a < ebda + 1024; a += 16)
+			if (sig_eq((const void *)(uintptr_t)a, "RSD PTR ", 8))
+				return (const uint8_t *)(uintptr_t)a;
+	for (uint32_t a = 0xE0000; a < 0x100000; a += 16)
+		if (sig_eq((const void *)(uintptr_t)a, "RSD PTR ", 8))
+			return (const uint8_t *)(uintptr_t)a;
+	return NULL;
+}
+
+static void find_pmtmr(void)
+{
+	const uint8_t *rsdp = find_rsdp();
+	if (!rsdp)
+		return;
+	uint32_t rsdt = *(const uint32_t *)(rsdp + 16);
+	if (rsdt < 0x1000 || rsdt >= 0xFEC00000u)
+		return;
+	const uint8_t *t = (const uint8_t *)(uintptr_t)rsdt;
+	uint32_t len = *(const uint32_t *)(t + 4);
+	if (!sig_eq(t, "RSDT", 4) || len < 36 || len > 4096)
+		return;
+	for (uint32_t off = 36; off + 4 <= len; off += 4) {
+		uint32_t a = *(const uint32_t *)(t + off);
+		if (a < 0x1000 || a >= 0xFEC00000u)
+			continue;
+		const uint8_t *f = (const uint8_t *)(uintptr_t)a;
+		if (!sig_eq(f, "FACP", 4) || *(const uint32_t *)(f + 4) < 116)
+			continue;
+		uint32_t port = *(const uint32_t *)(f + 76);
+		uint32_t flags = *(const uint32_t *)(f + 112);
+		if (port && port < 0x10000) {
+			pmtmr_port = (uint16_t)port;
+			pmtmr_mask = (flags & (1u << 8)) ? 0xFFFFFFFFu : 0xFFFFFFu;
+		}
+		return;
+	}
+}
+
+/* Per CPU extension of the 24/32-bit counter to 64 bits; every CPU starts
+ * from the epoch taken in time_init(), so CPUs agree as long as each reads
+ * the timer at least once per wrap (4.7 s for 24 bits). */
+static struct {
+	uint32_t last;
+	uint64_t ext;
+} pm_cpu[MAX_CPUS];
+
+static uint64_t pm_ticks(void)
+{
+	uint32_t fl;
+	__asm__ volatile("pushfl; popl %0; cli" : "=r"(fl) : : "memory");
+	unsigned c = this_cpu();
+	uint32_t raw = inl(pmtmr_port) & pmtmr_mask;
+	uint32_t delta = (raw - pm_cpu[c].last) & pmtmr_mask;
+	pm_cpu[c].last = raw;
+	pm_cpu[c].ext += delta;
+	uint64_t v = pm_cpu[c].ext;
+	if (fl & 0x200)
+		sti();
+	return v;
+}
+
+uint64_t now_us(void)
+{
+	if (pmtmr_port)
+		return pm_ticks() * 1000000 / 3579545;
+	return rdtsc() * 1000 / (tsc_khz ? tsc_khz : 1);
 }
 
 void delay_us(uint64_t us)
 {
-	uint64_t end = rdtsc() + us_to_tsc(us);
-	while (rdtsc() < end)
+	uint64_t end = now_us() + us;
+	while (now_us() < end)
 		pause();
+}
+
+void time_init(void)
+{
+	tsc_calibrate();
+	if (strstr(mb_cmdline, "timebase=tsc"))
+		return;
+	find_pmtmr();
+	if (pmtmr_port) {
+		timebase = "acpi-pm-timer";
+		uint32_t raw = inl(pmtmr_port) & pmtmr_mask;
+		for (unsigned c = 0; c < MAX_CPUS; c++)
+			pm_cpu[c].last = raw; /* one epoch for every CPU */
+	}
 }
 
 /* ---- fw_cfg: selector 0x510 (16-bit), data 0x511 (8-bit) ---- */

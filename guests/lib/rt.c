@@ -360,8 +360,8 @@ void boot_main(uint32_t magic, const struct mb_info *mbi)
 	idt_init();
 	idt_load();
 	lapic_enable();
-	tsc_calibrate();
-	printf("guest %s: start (tsc %u kHz)\n", guest_name, tsc_khz);
+	time_init();
+	printf("guest %s: start (timebase %s, tsc %u kHz)\n", guest_name, timebase, tsc_khz);
 	guest_main();
 	cli();
 	if (n_failed == 0) {

@@ -205,16 +205,22 @@ bool smp_wait(unsigned idx, uint32_t timeout_ms);
 /* Hook run by every AP right after it comes up (before reporting in). */
 extern void (*ap_init_hook)(void);
 
-/* ---- time: TSC calibrated against PIT channel 2 ---- */
+/* ---- time ----
+ * Time base: the ACPI PM timer (3.579545 MHz, found through RSDP -> RSDT ->
+ * FADT PM_TMR_BLK) when the firmware describes one, else the TSC calibrated
+ * against 8254 channel 2.  The PM timer follows the VM's clock even when
+ * the host's TSC does not (QEMU TCG on a host whose TSC stops while it is
+ * descheduled); under KVM the TSC is exact and cheaper. "timebase=tsc" on
+ * the command line forces the TSC. */
 extern uint32_t tsc_khz;
-void tsc_calibrate(void);
-uint64_t us_to_tsc(uint64_t us);
-uint64_t tsc_to_us(uint64_t t);
+extern const char *timebase;
+void time_init(void);
+uint64_t now_us(void);          /* monotonic per CPU; not from NMI context */
 void delay_us(uint64_t us);
 /* Spin while !cond for at most us microseconds; evaluates to cond. */
 #define WAIT_US(cond, us) ({                                           \
-	uint64_t _end = rdtsc() + us_to_tsc(us);                        \
-	while (!(cond) && rdtsc() < _end)                               \
+	uint64_t _end = now_us() + (us);                                \
+	while (!(cond) && now_us() < _end)                              \
 		pause();                                                \
 	(bool)(cond); })
 
