@@ -95,6 +95,24 @@
  * most 1e9 / SC_PIT_MIN_TICK_NS interrupts per second of virtual time (host
  * protection; no known guest needs faster).
  *
+ * The tick starts with policy SC_TICK_DISCARD (sc_pit_set_policy() changes
+ * it; sc_pit_reset() keeps it).
+ *
+ * Where the model departs from (or fills gaps in) the datasheet:
+ *   - the OUT0 wire carries interrupt moments, not the OUT0 waveform, in
+ *     modes 1-5 (above): the board counts rising edges as ticks, and no
+ *     guest can observe the wire, only the chip's OUT;
+ *   - the interrupt ceiling SC_PIT_MIN_TICK_NS (host protection);
+ *   - before a scheduled load (the clock edge after a count write or a
+ *     trigger) the counter reads the value it had when the load was
+ *     scheduled (the datasheet leaves it undefined);
+ *   - mode 3 odd counts read as the Intel 8254 datasheet describes (N, N-1,
+ *     N-3, ... high; N, N-3, ... low); the 82C54 text (N-1 loaded) gives the
+ *     same OUT waveform with other readings;
+ *   - a control word drops held latches (the datasheet is silent).
+ * sc_pit_restore() takes over the saved wire level without driving it: the
+ * consumers (PIC, IOAPIC) restore their own view of the line.
+ *
  * The chip is not thread-safe: its owner serialises every call, including
  * the clock callbacks (timer and tick) that the chip registers.
  */
