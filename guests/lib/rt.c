@@ -320,7 +320,7 @@ void value(const char *key, const char *fmt, ...)
 void exit_guest(int code)
 {
 	cli();
-	outl(0xF4, (uint32_t)code);
+	outb(0xF4, (uint8_t)code); /* byte write: QEMU iosize=4 and splitvm both take it */
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
