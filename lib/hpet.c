@@ -340,7 +340,9 @@ static void timer_reset(struct sc_hpet *h, struct sc_hpet_timer *t)
 {
 	sched_stop(h, t);
 	t->config = 0;
-	t->cmp = width_mask(t);   /* comparators reset to all ones */
+	/* Model choice: all ones, so enabling the counter before the guest
+	 * programs a comparator produces no match for a very long time. */
+	t->cmp = width_mask(t);
 	t->period = 0;
 	t->fsb = 0;
 	t->val_set = false;

@@ -56,6 +56,8 @@
  *     Tn_32MODE_CNF truncates comparator and period to 32 bits.  A one-shot
  *     32-bit timer interrupts when the low counter bits equal the comparator
  *     and also whenever the 32-bit counter wraps to 0 (2.3.9.2.1).
+ *   - Reset: comparators read all ones (model choice), period 0, every
+ *     Tn_CONF writable bit 0 (route 0), counter halted at 0.
  *   - ENABLE_CNF = 0 halts the counter and stops all interrupts (level lines
  *     drop; they come back if the status bits are still set on re-enable).
  *     The main counter is writable only while halted; writes while it runs
