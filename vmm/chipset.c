@@ -236,13 +236,15 @@ void chipset_start(struct chipset *cs)
 {
 	if (!cs->split)
 		return;
+	/* the board reports every entry (one batch per IOAPIC); with started
+	 * clear its routes_done() calls only collect, then one table goes out */
+	pthread_mutex_lock(&cs->route_lock);
+	cs->started = false;
+	pthread_mutex_unlock(&cs->route_lock);
+	sc_board_sync_routes(&cs->board);
 	pthread_mutex_lock(&cs->route_lock);
 	cs->started = true;
 	cs->routes_dirty = true;
-	pthread_mutex_unlock(&cs->route_lock);
-	/* the board reports every entry, then routes_done pushes one table */
-	sc_board_sync_routes(&cs->board);
-	pthread_mutex_lock(&cs->route_lock);
 	push_routes_locked(cs);
 	pthread_mutex_unlock(&cs->route_lock);
 }

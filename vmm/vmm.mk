@@ -14,6 +14,7 @@ VMM_TEST_SRCS := $(sort $(wildcard tests/vmm/test_*.c))
 VMM_TEST_BINS := $(VMM_TEST_SRCS:tests/vmm/%.c=$(O)/asan/vmmtests/%)
 
 .PHONY: splitvm vmm-test
+.SECONDARY: $(VMM_ASAN_OBJS)
 all: $(O)/splitvm
 splitvm: $(O)/splitvm
 
