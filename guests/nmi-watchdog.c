@@ -60,9 +60,13 @@ int guest_main(void)
 		unsigned got = vec_count[c][2];
 		char name[32];
 		snprintf_lite(name, sizeof(name), "nmi_cpu%u", c);
-		value(name, "%u (want %u)", got, want);
-		/* lost periods are tolerated (a loaded host), extra NMIs are not */
-		check(got * 4 >= want && got * 100 <= want * 130 + 200, name,
+		value(name, "%u of %u periods (%u%%)", got, want, want ? got * 100 / want : 0);
+		/* Every CPU must see the PIT through LINT0, never more than once
+		 * per period.  Fewer than one per period is not checked: NMIs
+		 * coalesce while a vCPU is descheduled (one pending NMI), so on a
+		 * loaded host the count alone cannot tell a lost edge from a
+		 * coalesced one; the value above is for side-by-side comparison. */
+		check(got >= 1 && got * 100 <= want * 130 + 200, name,
 		      "%u NMIs for %u PIT periods on LINT0 in NMI mode", got, want);
 	}
 	return 0;
