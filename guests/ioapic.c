@@ -140,6 +140,23 @@ int guest_main(void)
 	window(1, 0x40, 200000);
 	check(irr && count == 1, "edge_coalesced", "irr=%u, %u interrupts for 3 edges", irr, count);
 
+	/* TPR (SDM 11.8.3.1): a vector whose priority class (vector >> 4) is not
+	 * above TPR[7:4] stays in IRR until TPR drops */
+	count = 0;
+	lapic_write(LAPIC_TPR, 0x40);
+	testdev_irq(PIN_EDGE, 1);
+	testdev_irq(PIN_EDGE, 0);
+	sti();
+	delay_us(3000);
+	cli();
+	unsigned tpr_blocked = count;
+	bool tpr_irr = lapic_vec_bit(LAPIC_IRR0, 0x40);
+	lapic_write(LAPIC_TPR, 0x30);
+	window(vec_total(0x40) + 1, 0x40, 200000);
+	lapic_write(LAPIC_TPR, 0);
+	check(tpr_blocked == 0 && tpr_irr && count == 1, "tpr_masks_priority_class",
+	      "%u delivered with TPR=0x40 (IRR %u), %u after TPR=0x30", tpr_blocked, tpr_irr, count);
+
 	/* edge on a masked entry is ignored (82093AA: masked edge interrupts are lost) */
 	count = 0;
 	ioapic_rte_write(PIN_EDGE, rte(0x40, RTE_MASKED, bsp));

@@ -107,6 +107,8 @@ int guest_main(void)
 	uint8_t nc = inb(PIT_CH2);
 	value("null_count_after_control_word", "%u", (nc >> 6) & 1);
 	check(nc & 0x40, "null_count_after_control_word", "status %x", nc);
+	/* "Mode 0: OUT will be initially low after the mode set" */
+	check(!(nc & 0x80), "mode0_out_low_after_control_word", "status %x (OUT is bit 7)", nc);
 
 	/* mode 0, gate low: counting is disabled */
 	ch2_program(0, 0x4000, false);
