@@ -80,7 +80,7 @@ static void kick_handler(int sig, siginfo_t *si, void *uc)
 static void vcpu_kick(struct vcpu *v, unsigned bits)
 {
 	atomic_fetch_or(&v->pending, bits);
-	if (v->started)
+	if (atomic_load(&v->started))
 		pthread_kill(v->thread, VM_KICK_SIGNAL);
 }
 
@@ -124,10 +124,12 @@ static void vcpu_rearm_timer(struct vm *vm, struct vcpu *v)
 	struct itimerspec its;
 	uint64_t next, host;
 
-	if (!v->timer_ok)
-		return;
 	memset(&its, 0, sizeof(its));
 	pthread_mutex_lock(&v->timer_lock);
+	if (!v->timer_ok) {
+		pthread_mutex_unlock(&v->timer_lock);
+		return;
+	}
 	next = sc_host_clock_next_deadline(&vm->hc, v->id);
 	if (next != UINT64_MAX) {
 		host = sc_host_clock_to_host(&vm->hc, next);
@@ -206,18 +208,36 @@ static void ops_set_routes(void *opaque, const struct chipset_route *routes, uns
 	free(tbl);
 }
 
+/*
+ * Kick the vCPUs whose LINT0 may take the PIC's INT: LVT0 unmasked in
+ * ExtINT or NMI mode as last sampled, or sampled too long ago to know.
+ * (With 64 vCPUs and a 1 kHz PIT through the PIC, kicking every vCPU on
+ * every tick would cost 64k signals per second; APs normally mask LVT0.)
+ */
+static void kick_lint0(struct vm *vm, bool stale_only)
+{
+	uint64_t now = mono_ns();
+	unsigned i;
+
+	for (i = 0; i < vm->ncpus && vm->vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		bool stale = now - atomic_load(&v->lvt0_time) >= LVT0_REFRESH_NS;
+
+		if (stale || (!stale_only && atomic_load(&v->lint0_live)))
+			vcpu_kick(v, VCPU_PEND_PIC);
+	}
+}
+
 static void ops_pic_intr(void *opaque, bool level)
 {
 	struct vm *vm = opaque;
 	bool old = atomic_exchange(&vm->pic_level, level);
-	unsigned i;
 
 	if (!level || old)
 		return;
 	atomic_fetch_add(&vm->pic_edges, 1);
-	/* present the rising INT at LINT0 of every vCPU (virtual wire mode) */
-	for (i = 0; i < vm->ncpus && vm->vcpus; i++)
-		vcpu_kick(&vm->vcpus[i], VCPU_PEND_PIC);
+	/* present the rising INT at LINT0 of the vCPUs (virtual wire mode) */
+	kick_lint0(vm, false);
 }
 
 static void ops_irq_line(void *opaque, unsigned gsi, bool level)
@@ -385,6 +405,7 @@ int vm_prepare(struct vm *vm, struct vm_options *opt)
 		err("cannot create the host clock");
 		goto out;
 	}
+	vm->hc_ok = true;
 	memset(&cc, 0, sizeof(cc));
 	cc.split = opt->split;
 	cc.ncpus = vm->ncpus;
@@ -843,7 +864,7 @@ static void refresh_lvt0(struct vcpu *v, bool force)
 	uint64_t now = mono_ns();
 	uint32_t lvt0;
 
-	if (!force && v->lvt0_valid && now - v->lvt0_time < LVT0_REFRESH_NS)
+	if (!force && v->lvt0_valid && now - atomic_load(&v->lvt0_time) < LVT0_REFRESH_NS)
 		return;
 	if (ioctl(v->fd, KVM_GET_LAPIC, &ls) < 0) {
 		vcpu_fail(v, "KVM_GET_LAPIC: %s", strerror(errno));
@@ -852,9 +873,12 @@ static void refresh_lvt0(struct vcpu *v, bool force)
 	memcpy(&lvt0, ls.regs + APIC_LVT0_OFF, sizeof(lvt0));
 	v->lvt0 = lvt0;
 	v->lvt0_valid = true;
-	v->lvt0_time = now;
+	atomic_store(&v->lvt0_time, now);
 	atomic_store(&v->lint0_nmi, !(lvt0 & APIC_LVT_MASKED) &&
 		     (lvt0 & APIC_DM_MASK) == APIC_DM_NMI);
+	atomic_store(&v->lint0_live, !(lvt0 & APIC_LVT_MASKED) &&
+		     ((lvt0 & APIC_DM_MASK) == APIC_DM_NMI ||
+		      (lvt0 & APIC_DM_MASK) == APIC_DM_EXTINT));
 }
 
 static void inject_nmi(struct vcpu *v)
@@ -1125,10 +1149,14 @@ static void main_loop(struct vm *vm)
 
 	while (!atomic_load(&vm->stopping)) {
 		struct pollfd p[2] = { { vm->stop_efd, POLLIN, 0 }, { STDIN_FILENO, POLLIN, 0 } };
-		int n = poll(p, use_stdin ? 2 : 1, use_stdin ? 10 : -1);
+		bool intr = atomic_load(&vm->pic_level);
+		int n = poll(p, use_stdin ? 2 : 1, use_stdin || intr ? 10 : -1);
 
 		if (n < 0 && errno != EINTR)
 			break;
+		/* INT held high: vCPUs whose LVT0 sample is stale look again */
+		if (intr && atomic_load(&vm->pic_level))
+			kick_lint0(vm, true);
 		if (use_stdin && n > 0 && (p[1].revents & (POLLIN | POLLHUP))) {
 			uint8_t buf[UART_FIFO_LEN];
 			unsigned room;
@@ -1170,14 +1198,14 @@ int vm_run(struct vm *vm)
 			vm_request_exit(vm, VM_EXIT_ERROR, 1, "cannot start vCPU threads");
 			break;
 		}
-		v->started = true;
+		atomic_store(&v->started, true);
 	}
 	main_loop(vm);
 	for (i = 0; i < vm->ncpus; i++)
-		if (vm->vcpus[i].started) {
+		if (atomic_load(&vm->vcpus[i].started)) {
 			vcpu_kick(&vm->vcpus[i], VCPU_PEND_STOP);
 			pthread_join(vm->vcpus[i].thread, NULL);
-			vm->vcpus[i].started = false;
+			atomic_store(&vm->vcpus[i].started, false);
 		}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	kind = atomic_load(&vm->exit_kind);
@@ -1225,6 +1253,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->cs)
 		chipset_destroy(vm->cs);
 	vm->cs = NULL;
+	if (vm->hc_ok)
+		sc_host_clock_destroy(&vm->hc);
+	vm->hc_ok = false;
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)

@@ -36,7 +36,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	bool started;
+	_Atomic bool started;
 	_Atomic unsigned pending;
 	/* per-thread POSIX timer (SIGEV_THREAD_ID) for this vCPU's clock queue */
 	timer_t timer;
@@ -45,8 +45,9 @@ struct vcpu {
 	/* LVT0 as last sampled with KVM_GET_LAPIC on this thread */
 	uint32_t lvt0;
 	bool lvt0_valid;
-	uint64_t lvt0_time;
+	_Atomic uint64_t lvt0_time;   /* CLOCK_MONOTONIC ns of the sample */
 	_Atomic bool lint0_nmi;       /* cached: LVT0 unmasked, delivery mode NMI */
+	_Atomic bool lint0_live;      /* cached: LVT0 unmasked ExtINT or NMI */
 	uint64_t pit_delivered_seen, pic_edges_seen;
 	uint64_t exits[VM_NR_EXIT_REASONS];
 	uint64_t eoi_exits, extint_injected, nmis_injected, window_requests;
@@ -60,6 +61,7 @@ struct vm {
 	uint64_t ram_size, low_size, high_size;
 	struct mb_boot boot;
 	struct sc_host_clock hc;
+	bool hc_ok;
 	struct chipset *cs;
 	struct vm_devs devs;
 	int serial_fd;
