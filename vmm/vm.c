@@ -1150,7 +1150,8 @@ static void main_loop(struct vm *vm)
 	while (!atomic_load(&vm->stopping)) {
 		struct pollfd p[2] = { { vm->stop_efd, POLLIN, 0 }, { STDIN_FILENO, POLLIN, 0 } };
 		bool intr = atomic_load(&vm->pic_level);
-		int n = poll(p, use_stdin ? 2 : 1, use_stdin || intr ? 10 : -1);
+		/* 10 ms while INT is high (stale LVT0 re-kicks), else 100 ms */
+		int n = poll(p, use_stdin ? 2 : 1, use_stdin || intr ? 10 : 100);
 
 		if (n < 0 && errno != EINTR)
 			break;
