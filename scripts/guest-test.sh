@@ -185,7 +185,7 @@ classify() { # mode guest log rc
 	STATUS=FAIL; CELL="FAIL (exit $rc${last:+: $last})"; NUNKNOWN=$((NUNKNOWN + 1000))
 }
 
-declare -A RESULT STAT
+declare -A RESULT STAT FAILSET
 exit_rc=0
 start=$(date +%s)
 for mode in $MODES; do
@@ -213,6 +213,7 @@ for mode in $MODES; do
 		done
 		[ $attempt -gt 1 ] && best_cell="$best_cell [$attempt runs]"
 		RESULT[$g,$mode]=$best_cell; STAT[$g,$mode]=$best_stat
+		FAILSET[$g,$mode]="$best_stat $(sed -n 's/^check \([^ :]*\): FAIL.*/\1/p' "$LOGDIR/$mode/$g.log" | sort | tr '\n' ' ')"
 		printf '%-14s %-14s %s\n' "$mode" "$g" "$best_cell"
 		if [ "$best_stat" = FAIL ]; then
 			[ "$mode" = splitvm-split ] && exit_rc=1
@@ -250,18 +251,17 @@ for g in $GUESTS; do
 	done
 done
 
-# ---- side by side on a mismatch between modes that ran ----
+# ---- side by side when two modes that ran disagree (status or failed checks) ----
 filter() { grep -E '^(check|value|PASS|FAIL) ' "$1" | sed 's/^check //'; }
 for g in $GUESTS; do
-	ref="" refstat=""
+	ref=""
 	for mode in $MODES; do
-		s=${STAT[$g,$mode]}
-		[ "$s" = SKIP ] && continue
-		if [ -z "$ref" ]; then ref=$mode; refstat=$s; continue; fi
-		if [ "$s" != "$refstat" ]; then
+		[ "${STAT[$g,$mode]}" = SKIP ] && continue
+		if [ -z "$ref" ]; then ref=$mode; continue; fi
+		if [ "${FAILSET[$g,$mode]}" != "${FAILSET[$g,$ref]}" ]; then
 			echo
-			echo "== $g: $ref ($refstat) vs $mode ($s) =="
-			diff -y -W 180 <(filter "$LOGDIR/$ref/$g.log") <(filter "$LOGDIR/$mode/$g.log")
+			echo "== $g: $ref (${STAT[$g,$ref]}) | $mode (${STAT[$g,$mode]}) =="
+			diff -y -W 200 <(filter "$LOGDIR/$ref/$g.log") <(filter "$LOGDIR/$mode/$g.log")
 		fi
 	done
 done

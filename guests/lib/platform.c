@@ -146,6 +146,16 @@ void time_init(void)
 		return;
 	find_pmtmr();
 	if (pmtmr_port) {
+		/* a timer that does not count (unimplemented port) must not
+		 * turn every bounded wait into a hang: fall back to the TSC */
+		uint32_t a = inl(pmtmr_port) & pmtmr_mask, b = a;
+		for (unsigned i = 0; i < 100000 && b == a; i++)
+			b = inl(pmtmr_port) & pmtmr_mask;
+		if (b == a) {
+			printf("time: PM timer at port %x does not count, using the TSC\n", pmtmr_port);
+			pmtmr_port = 0;
+			return;
+		}
 		timebase = "acpi-pm-timer";
 		uint32_t raw = inl(pmtmr_port) & pmtmr_mask;
 		for (unsigned c = 0; c < MAX_CPUS; c++)
