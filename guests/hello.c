@@ -35,8 +35,10 @@ int guest_main(void)
 	check(fw, "fwcfg_signature", "%s", fw ? "QEMU" : "absent");
 	unsigned ncpu = fwcfg_cpu_count();
 	value("fwcfg_cpus", "%u", ncpu);
-	if (ncpu == 0 || ncpu > MAX_CPUS)
+	if (ncpu == 0)
 		ncpu = 1;
+	if (ncpu > MAX_CPUS)
+		ncpu = MAX_CPUS; /* the runtime parks APs beyond MAX_CPUS */
 
 	uint32_t ver = lapic_read(LAPIC_VER);
 	value("lapic_version", "%x max_lvt %u", ver & 0xFF, ((ver >> 16) & 0xFF) + 1);

@@ -74,6 +74,8 @@ ap_entry32:
 	movw %ax, %gs
 	movl $1, %eax
 	lock xaddl %eax, ap_next_stack
+	cmpl $16, %eax                   /* 16 AP stacks; later APs park */
+	jae 3f
 	incl %eax
 	shll $13, %eax                   /* 8 KiB per AP */
 	addl $ap_stacks, %eax
