@@ -196,22 +196,25 @@ for mode in $MODES; do
 			continue
 		fi
 		mkdir -p "$LOGDIR/$mode"
-		best_cell=""; best_stat=""; best_n=999999; attempt=0
+		rm -f "$LOGDIR/$mode/$g".try*.log
+		best_cell=""; best_stat=""; best_n=999999; attempt=0; history=""
 		while :; do
 			attempt=$((attempt + 1))
-			log="$LOGDIR/$mode/$g.log"
-			[ $attempt -gt 1 ] && log="$LOGDIR/$mode/$g.try$attempt.log"
+			log="$LOGDIR/$mode/$g.try$attempt.log"
 			run_one "$mode" "$g" "$log"
 			rc=$?
 			classify "$mode" "$g" "$log" "$rc"
+			history="$history; run $attempt: $CELL"
 			if [ "$NUNKNOWN" -lt "$best_n" ]; then
 				best_n=$NUNKNOWN; best_cell=$CELL; best_stat=$STATUS
-				[ "$log" != "$LOGDIR/$mode/$g.log" ] && cp "$log" "$LOGDIR/$mode/$g.log"
+				cp "$log" "$LOGDIR/$mode/$g.log"
 			fi
 			[ "$best_stat" != FAIL ] && break
 			[ $attempt -gt "$RETRIES" ] && break
 		done
-		[ $attempt -gt 1 ] && best_cell="$best_cell [$attempt runs]"
+		# keep the per-run logs only when there was more than one run
+		[ $attempt -eq 1 ] && rm -f "$log"
+		[ $attempt -gt 1 ] && best_cell="$best_cell [$attempt runs${history}]"
 		RESULT[$g,$mode]=$best_cell; STAT[$g,$mode]=$best_stat
 		FAILSET[$g,$mode]="$best_stat $(sed -n 's/^check \([^ :]*\): FAIL.*/\1/p' "$LOGDIR/$mode/$g.log" | sort | tr '\n' ' ')"
 		printf '%-14s %-14s %s\n' "$mode" "$g" "$best_cell"
