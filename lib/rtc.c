@@ -30,7 +30,8 @@
 #define UPD_PERIOD      32768u
 #define UIP_COUNTS      8u              /* tBUC = 244 us = 8 / 32768 s */
 #define SECS_PER_DAY    86400ll
-#define OFF_S_LIMIT     (1ll << 40)     /* sane offset bound for restore */
+#define OFF_S_LIMIT     (1ll << 41)     /* sane offset bound for restore */
+#define CFG_OFF_LIMIT   (1ll << 40)     /* init offset: +-35000 years */
 
 _Static_assert(sizeof(struct sc_rtc_state_v1) == 4 + 4 + 256 + 4 + 4 + 40 + 80,
 	       "sc_rtc_state_v1 has no implicit padding");
@@ -670,8 +671,8 @@ int sc_rtc_init(struct sc_rtc *rtc, struct sc_clock *clock,
 {
 	if (!rtc || !clock || !cfg || !cfg->wall_ns)
 		return -EINVAL;
-	if ((unsigned)cfg->policy > SC_TICK_MERGE || cfg->offset_s > OFF_S_LIMIT ||
-	    cfg->offset_s < -OFF_S_LIMIT)
+	if ((unsigned)cfg->policy > SC_TICK_MERGE || cfg->offset_s > CFG_OFF_LIMIT ||
+	    cfg->offset_s < -CFG_OFF_LIMIT)
 		return -EINVAL;
 	memset(rtc, 0, sizeof(*rtc));
 	rtc->clock = clock;

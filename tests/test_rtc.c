@@ -303,6 +303,37 @@ static void test_set_halts_updates(void **state)
 	free(f);
 }
 
+static void test_periodic_continues_while_set(void **state)
+{
+	(void)state;
+	/* SET stops updates, not the divider: PF and the periodic interrupt go
+	 * on. */
+	struct fx *f = fx_new(T_2026_11_25);
+	wr(f, RTC_REG_A, 0x2e);         /* 4 Hz */
+	wr(f, RTC_REG_B, RTC_REG_B_SET | RTC_REG_B_PIE | RTC_REG_B_24H);
+	rd(f, RTC_REG_C);
+	f->edges = 0;
+	for (int i = 0; i < 8; i++) {
+		adv(f, 250 * MS);
+		assert_int_equal(rd(f, RTC_REG_C), RTC_REG_C_IRQF | RTC_REG_C_PF);
+	}
+	assert_int_equal(f->edges, 8);
+	assert_int_equal(rd(f, RTC_REG_SECONDS), 0x20);
+	free(f);
+}
+
+static void test_register_b_stores_sqwe_and_dse(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new(T_2026_11_25);
+	wr(f, RTC_REG_B, RTC_REG_B_SQWE | RTC_REG_B_DSE | RTC_REG_B_24H);
+	assert_int_equal(rd(f, RTC_REG_B), RTC_REG_B_SQWE | RTC_REG_B_DSE | RTC_REG_B_24H);
+	adv(f, SEC);
+	assert_int_equal(rd(f, RTC_REG_SECONDS), 0x21);
+	assert_int_equal(rd(f, RTC_REG_A), 0x26);
+	free(f);
+}
+
 static void test_set_going_high_clears_uie(void **state)
 {
 	(void)state;
@@ -367,11 +398,17 @@ static void test_divider_reset_first_update_after_500ms(void **state)
 {
 	(void)state;
 	struct fx *f = fx_new_at(T_2026_11_25, 123 * MS, SEC, false, 0);
-	wr(f, RTC_REG_A, 0x60);         /* DV=110: reset */
+	wr(f, RTC_REG_B, RTC_REG_B_PIE | RTC_REG_B_24H);
+	wr(f, RTC_REG_A, 0x66);         /* DV=110: reset, RS=6 kept */
+	assert_false(sc_rtc_tick(&f->rtc)->running);
 	rd(f, RTC_REG_C);
+	f->edges = 0;
 	adv(f, 3 * SEC);
 	assert_int_equal(rd(f, RTC_REG_SECONDS), 0x20);     /* frozen */
 	assert_int_equal(rd(f, RTC_REG_C), 0);              /* no UF, no PF */
+	assert_int_equal(f->edges, 0);
+	wr(f, RTC_REG_B, RTC_REG_B_24H);
+	wr(f, RTC_REG_A, 0x60);
 	/* Set the time while the chain is held, then release it. */
 	wr(f, RTC_REG_SECONDS, 0x00);
 	wr(f, RTC_REG_MINUTES, 0x00);
@@ -1171,6 +1208,8 @@ int main(void)
 		cmocka_unit_test(test_uip_zero_in_divider_reset),
 		cmocka_unit_test(test_set_halts_updates),
 		cmocka_unit_test(test_set_going_high_clears_uie),
+		cmocka_unit_test(test_periodic_continues_while_set),
+		cmocka_unit_test(test_register_b_stores_sqwe_and_dse),
 		cmocka_unit_test(test_set_time_with_set_bit),
 		cmocka_unit_test(test_time_write_while_running_keeps_phase),
 		cmocka_unit_test(test_sequential_writes_without_set_within_a_second),
