@@ -7,6 +7,7 @@
 #include <splitchip/board.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CHIP "board"
@@ -1008,4 +1009,138 @@ void sc_board_sync_routes(struct sc_board *b)
 		dom_unlock(&b->io_dom[i]);
 		outbox_flush(b, &ob);
 	}
+}
+
+/* ------------------------------------------------------------ save/restore */
+
+void sc_board_save(struct sc_board *b, struct sc_board_state_v1 *s)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_lock(&b->chipset.lock);
+	for (unsigned i = 0; i < b->cfg.ioapics; i++)
+		pthread_mutex_lock(&b->io_dom[i].lock);
+	s->version = SC_BOARD_STATE_VERSION;
+	s->ioapics = b->cfg.ioapics;
+	s->ioapic_pins = b->cfg.ioapic_pins;
+	s->external_irqchip = b->cfg.external_irqchip;
+	s->has_hpet = !b->cfg.no_hpet;
+	s->hpet_edge_hold[0] = b->hpet_edge_hold[0];
+	s->hpet_edge_hold[1] = b->hpet_edge_hold[1];
+	memcpy(s->isa_src, b->isa_src, sizeof(s->isa_src));
+	memcpy(s->gsi_src, b->gsi_src, sizeof(s->gsi_src));
+	if (!b->cfg.external_irqchip) {
+		sc_pic_save(&b->pic, &s->pic);
+		sc_pit_save(&b->pit, &s->pit);
+		for (unsigned i = 0; i < b->cfg.ioapics; i++)
+			sc_ioapic_save(&b->ioapic[i], &s->ioapic[i]);
+	}
+	sc_rtc_save(&b->rtc, &s->rtc);
+	if (!b->cfg.no_hpet)
+		sc_hpet_save(&b->hpet, &s->hpet);
+	for (unsigned i = b->cfg.ioapics; i-- > 0;)
+		pthread_mutex_unlock(&b->io_dom[i].lock);
+	pthread_mutex_unlock(&b->chipset.lock);
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+	const uint8_t *c = p;
+	for (size_t i = 0; i < n; i++)
+		if (c[i])
+			return false;
+	return true;
+}
+
+static int board_validate(const struct sc_board *b, const struct sc_board_state_v1 *s)
+{
+	if (s->version != SC_BOARD_STATE_VERSION || s->ioapics != b->cfg.ioapics ||
+	    s->ioapic_pins != b->cfg.ioapic_pins ||
+	    s->external_irqchip != (uint8_t)b->cfg.external_irqchip ||
+	    s->has_hpet != (uint8_t)!b->cfg.no_hpet ||
+	    s->hpet_edge_hold[0] > 1 || s->hpet_edge_hold[1] > 1)
+		return -EINVAL;
+	for (unsigned g = b->nr_gsis; g < SC_BOARD_MAX_GSIS; g++)
+		if (s->gsi_src[g])
+			return -EINVAL;
+	if (s->external_irqchip) {
+		if (!all_zero(&s->pic, sizeof(s->pic)) || !all_zero(&s->pit, sizeof(s->pit)) ||
+		    !all_zero(s->ioapic, sizeof(s->ioapic)))
+			return -EINVAL;
+	} else {
+		if (sc_pic_validate(&s->pic) || sc_pit_validate(&s->pit))
+			return -EINVAL;
+		for (unsigned i = 0; i < SC_BOARD_MAX_IOAPICS; i++) {
+			if (i >= s->ioapics) {
+				if (!all_zero(&s->ioapic[i], sizeof(s->ioapic[i])))
+					return -EINVAL;
+			} else if (sc_ioapic_validate(&s->ioapic[i]) ||
+				   s->ioapic[i].pins != b->cfg.ioapic_pins) {
+				return -EINVAL;
+			}
+		}
+	}
+	if (sc_rtc_validate(&s->rtc))
+		return -EINVAL;
+	if (s->has_hpet ? (sc_hpet_validate(&s->hpet) != 0 || s->hpet.timers != b->hpet.timers)
+			: !all_zero(&s->hpet, sizeof(s->hpet)))
+		return -EINVAL;
+	return 0;
+}
+
+int sc_board_restore(struct sc_board *b, const struct sc_board_state_v1 *s)
+{
+	if (!b || !s || board_validate(b, s))
+		return -EINVAL;
+	struct sc_board_outbox *ob = malloc(sizeof(*ob));
+	if (!ob)
+		return -ENOMEM;
+	outbox_init(ob);
+	dom_lock(&b->chipset, ob);
+	for (unsigned i = 0; i < b->cfg.ioapics; i++)
+		dom_lock(&b->io_dom[i], ob);
+	int rc = 0;
+	/* Each chip restore validates again against its live configuration;
+	 * board_validate() checked the same (pins, versions, timer counts)
+	 * for all of them first, so none refuses after another has applied. */
+	if (!b->cfg.external_irqchip) {
+		for (unsigned i = 0; i < b->cfg.ioapics && !rc; i++)
+			rc = sc_ioapic_restore(&b->ioapic[i], &s->ioapic[i]);
+		if (!rc)
+			rc = sc_pic_restore(&b->pic, &s->pic);
+		if (!rc)
+			rc = sc_pit_restore(&b->pit, &s->pit);
+	}
+	if (!rc)
+		rc = sc_rtc_restore(&b->rtc, &s->rtc);
+	if (!rc && !b->cfg.no_hpet)
+		rc = sc_hpet_restore(&b->hpet, &s->hpet);
+	if (!rc) {
+		memcpy(b->isa_src, s->isa_src, sizeof(b->isa_src));
+		memcpy(b->gsi_src, s->gsi_src, sizeof(b->gsi_src));
+		b->hpet_edge_hold[0] = s->hpet_edge_hold[0];
+		b->hpet_edge_hold[1] = s->hpet_edge_hold[1];
+	}
+	for (unsigned i = b->cfg.ioapics; i-- > 0;)
+		dom_unlock(&b->io_dom[i]);
+	if (!rc) {
+		/*
+		 * Acks in flight are not part of the state: release every tick
+		 * that waits for one, so none stays stuck after the restore.
+		 * With the IOAPIC locks dropped: an ack may deliver the next
+		 * owed tick, which drives a line.
+		 */
+		for (unsigned t = 0; t < NR_TICKERS; t++) {
+			struct sc_board_ticker *tk = &b->ticker[t];
+			if (tk->wait_eoi)
+				vec_clear(b->tick_ack_vec, tk->eoi_vector);
+			tk->wait_inta = tk->wait_eoi = false;
+			struct sc_tick *tick = ticker_tick(b, t);
+			if (tick && tick->in_flight)
+				ticker_ack(b, t);
+		}
+	}
+	dom_unlock(&b->chipset);
+	outbox_flush(b, ob);
+	free(ob);
+	return rc;
 }

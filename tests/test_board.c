@@ -531,6 +531,68 @@ static void test_concurrent_eois(void **st)
 	env_free(e);
 }
 
+static void test_save_restore_round_trip(void **st)
+{
+	struct env *e = env_new(NULL);
+	pic_setup(e, 0xfa, 0xff);
+	redir(e, 0, 2, 0x30, 0);
+	redir(e, 0, 10, LEVEL | 0x61, 0);
+	pit_program_mode2(e, PIT_1KHZ);
+	sc_board_set_gsi(&e->b, 10, SC_SRC_USER, true);
+	sc_fake_clock_advance(&e->clk, 2500000);
+	struct sc_board_state_v1 *s = calloc(1, sizeof(*s));
+	sc_board_save(&e->b, s);
+
+	/* A fresh board on a clock at the same time takes the state. */
+	struct env *f = env_new(NULL);
+	sc_fake_clock_advance_to(&f->clk, e->clk.now);
+	assert_int_equal(sc_board_restore(&f->b, s), 0);
+	assert_int_equal(ioapic_read(f, 0, IOAPIC_REG_REDTBL + 20),
+			 ioapic_read(e, 0, IOAPIC_REG_REDTBL + 20));
+	assert_true(ioapic_read(f, 0, IOAPIC_REG_REDTBL + 20) & IOAPIC_REDIR_REMOTE_IRR);
+	assert_int_equal(f->b.gsi_src[10], 1u << SC_SRC_USER);
+	/* The restored level line still redelivers on EOI. */
+	unsigned before = f->n_msi;
+	sc_board_eoi(&f->b, 0x61);
+	assert_int_equal(f->n_msi, before + 1);
+	/* The PIT keeps ticking in the restored board: owed ticks come one
+	 * per EOI of the timer vector (delay policy). */
+	before = f->n_msi;
+	sc_fake_clock_advance(&f->clk, 3 * PIT_PERIOD_NS);
+	for (int i = 0; i < 3; i++)
+		sc_board_eoi(&f->b, 0x30);
+	assert_int_equal(f->n_msi, before + 3);
+
+	/* Corrupt states are refused and change nothing. */
+	struct sc_board_state_v1 *bad = calloc(1, sizeof(*bad));
+	*bad = *s;
+	bad->version = 2;
+	assert_int_equal(sc_board_restore(&f->b, bad), -EINVAL);
+	*bad = *s;
+	bad->ioapics = 2;
+	assert_int_equal(sc_board_restore(&f->b, bad), -EINVAL);
+	*bad = *s;
+	bad->gsi_src[100] = 1;
+	assert_int_equal(sc_board_restore(&f->b, bad), -EINVAL);
+	*bad = *s;
+	bad->ioapic[3].version = 1;
+	assert_int_equal(sc_board_restore(&f->b, bad), -EINVAL);
+	*bad = *s;
+	bad->pic.version = 9;
+	assert_int_equal(sc_board_restore(&f->b, bad), -EINVAL);
+	*bad = *s;
+	bad->hpet.timers = 40;
+	assert_int_equal(sc_board_restore(&f->b, bad), -EINVAL);
+	*bad = *s;
+	bad->hpet_edge_hold[1] = 7;
+	assert_int_equal(sc_board_restore(&f->b, bad), -EINVAL);
+	assert_int_equal(f->b.gsi_src[10], 1u << SC_SRC_USER);
+	free(bad);
+	free(s);
+	env_free(f);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_external_irqchip_mode),
 		cmocka_unit_test(test_reset_masks_and_reports_routes),
 		cmocka_unit_test(test_concurrent_eois),
+		cmocka_unit_test(test_save_restore_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

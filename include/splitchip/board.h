@@ -256,6 +256,32 @@ int sc_board_tick_stats(struct sc_board *b, unsigned source, struct sc_tick_stat
 /* Push every route to ops.route (e.g. after the VMM set up its routing). */
 void sc_board_sync_routes(struct sc_board *b);
 
+/*
+ * Save/restore of the whole board: every chip's own versioned state plus
+ * the router's line state.  Chips absent in this configuration (kernel
+ * mode, no HPET) are saved zeroed and must be zeroed on restore.
+ */
+#define SC_BOARD_STATE_VERSION 1u
+struct sc_board_state_v1 {
+	uint32_t version;
+	uint32_t ioapics;
+	uint32_t ioapic_pins;
+	uint8_t external_irqchip;
+	uint8_t has_hpet;
+	uint8_t hpet_edge_hold[2];
+	uint32_t isa_src[16];
+	uint32_t gsi_src[SC_BOARD_MAX_GSIS];
+	struct sc_pic_state_v1 pic;
+	struct sc_pit_state_v1 pit;
+	struct sc_rtc_state_v1 rtc;
+	struct sc_hpet_state_v1 hpet;
+	struct sc_ioapic_state_v1 ioapic[SC_BOARD_MAX_IOAPICS];
+};
+void sc_board_save(struct sc_board *b, struct sc_board_state_v1 *s);
+/* Validates everything (also against this board's configuration) before
+ * touching anything; -EINVAL leaves the board as it was. */
+int sc_board_restore(struct sc_board *b, const struct sc_board_state_v1 *s);
+
 /* Which IOAPIC owns @gsi (index), and its pin; -EINVAL if none. */
 int sc_board_gsi_to_pin(const struct sc_board *b, unsigned gsi, unsigned *ioapic, unsigned *pin);
 
