@@ -261,14 +261,14 @@ int guest_main(void)
 		set_cmp(0, ticks_per_ms, true);
 		n_irq = 0;
 		hw(HPET_GEN_CONF, GEN_ENABLE_CNF);
-		window_us(20000);
+		window_us(50000);
 		unsigned got = n_irq;
 		uint32_t cmp_lo = hr(HPET_TN_CMP(0));
 		hw(HPET_TN_CONF(0), 0);
-		value("periodic_irqs_20ms", "%u", got);
+		value("periodic_irqs_50ms", "%u", got);
 		/* a loaded host loses ticks (no catch-up), so only bound the rate
 		 * from above; the comparator steps by whole periods */
-		check(got >= 1 && got <= 26, "periodic", "%u interrupts in 20 ms at 1 kHz", got);
+		check(got >= 2 && got <= 67, "periodic", "%u interrupts in 50 ms at 1 kHz", got);
 		check(cmp_lo >= 2 * (uint32_t)ticks_per_ms && cmp_lo % (uint32_t)ticks_per_ms == 0,
 		      "periodic_comparator_advances", "comparator %x, period %x", cmp_lo,
 		      (uint32_t)ticks_per_ms);

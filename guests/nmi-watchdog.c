@@ -13,7 +13,7 @@
 const char guest_name[] = "nmi-watchdog";
 
 #define PERIOD_US 1000u
-#define WINDOW_US 40000u
+#define WINDOW_US 100000u
 
 static void nmi_handler(struct frame *f)
 {

@@ -167,20 +167,38 @@ int guest_main(void)
 	check(m1_low && m1_hi && el >= 50000, "mode1_gate_trigger",
 	      "OUT2 low=%u after the gate edge, high after %u us (want 54925)", m1_low, el);
 
-	/* mode 3: square wave, two OUT transitions per period (54.9 ms) */
+	/* mode 3: square wave, OUT high and low for half a period (27.5 ms) each.
+	 * The median interval between observed transitions is robust to a
+	 * sample delayed by preemption. */
 	ch2_program(3, 0xFFFF, false);
 	unsigned trans = 0;
+	uint64_t tt[16];
 	bool last = out2();
-	uint64_t t_start = now_us(), end = t_start + 200000;
-	while (now_us() < end) {
+	uint64_t t_start = now_us(), end = t_start + 300000;
+	for (uint64_t t = t_start; t < end; t = now_us()) {
 		bool o = out2();
-		if (o != last)
+		if (o != last) {
+			if (trans < 16)
+				tt[trans] = t;
 			trans++;
+		}
 		last = o;
 	}
-	value("mode3_transitions_200ms", "%u", trans);
-	check(trans >= 6 && trans <= 8, "mode3_square_wave", "%u transitions in 200 ms (want 7)",
-	      trans);
+	unsigned nint = trans < 16 ? (trans ? trans - 1 : 0) : 15;
+	uint32_t iv[15];
+	for (unsigned i = 0; i < nint; i++)
+		iv[i] = (uint32_t)(tt[i + 1] - tt[i]);
+	for (unsigned i = 0; i < nint; i++)
+		for (unsigned j = i + 1; j < nint; j++)
+			if (iv[j] < iv[i]) {
+				uint32_t x = iv[i];
+				iv[i] = iv[j];
+				iv[j] = x;
+			}
+	uint32_t med = nint ? iv[nint / 2] : 0;
+	value("mode3_half_period_us", "%u (%u transitions in 300 ms)", med, trans);
+	check(trans >= 4 && trans <= 12 && med >= 22000 && med <= 33000, "mode3_square_wave",
+	      "%u transitions in 300 ms, median half period %u us (want 27462)", trans, med);
 
 	/* BCD counting: the counter only takes BCD values */
 	ch2_program(0, 0x1000, true);
@@ -198,12 +216,12 @@ int guest_main(void)
 	ioapic_rte_write(0, 0x31 | ((uint64_t)lapic_id() << 56));
 	pit_ch0_periodic(1193);
 	sti();
-	delay_us(20000);
+	delay_us(50000);
 	cli();
 	ioapic_mask_all();
 	unsigned io_ticks = ticks;
-	value("irq0_ioapic_ticks_20ms", "%u", io_ticks);
-	check(io_ticks >= 2 && io_ticks <= 26, "irq0_ioapic_pin2", "%u ticks in 20 ms at 1 kHz",
+	value("irq0_ioapic_ticks_50ms", "%u", io_ticks);
+	check(io_ticks >= 2 && io_ticks <= 67, "irq0_ioapic_pin2", "%u ticks in 50 ms at 1 kHz",
 	      io_ticks);
 	check(vec_total(0x31) == 0, "irq0_not_on_pin0", "%u on pin 0", vec_total(0x31));
 
@@ -212,11 +230,11 @@ int guest_main(void)
 	ticks = 0;
 	pic_set_mask((uint16_t)~1u);
 	sti();
-	delay_us(20000);
+	delay_us(50000);
 	cli();
 	pic_set_mask(0xFFFF);
 	unsigned pic_ticks = ticks;
-	value("irq0_pic_ticks_20ms", "%u", pic_ticks);
-	check(pic_ticks >= 2 && pic_ticks <= 26, "irq0_pic", "%u ticks in 20 ms at 1 kHz", pic_ticks);
+	value("irq0_pic_ticks_50ms", "%u", pic_ticks);
+	check(pic_ticks >= 2 && pic_ticks <= 67, "irq0_pic", "%u ticks in 50 ms at 1 kHz", pic_ticks);
 	return 0;
 }
