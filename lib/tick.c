@@ -331,8 +331,7 @@ void sc_tick_ack(struct sc_tick *t)
 	uint64_t now = sc_clock_now(t->clock);
 	account(t, now);
 	try_deliver(t, now);
-	if (t->running)
-		arm_next(t, now);
+	arm_next(t, now);
 }
 
 void sc_tick_set_affinity(struct sc_tick *t, int vcpu)

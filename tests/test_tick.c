@@ -410,6 +410,31 @@ static void test_catchup_ack_waits_for_rate_limit(void **state)
 	free(h);
 }
 
+static void test_catchup_host_call_after_stall_arms_at_now(void **state)
+{
+	(void)state;
+	struct harness *h = harness_new(SC_TICK_CATCHUP, true);
+	sc_tick_start(&h->t, 1 * MS, 1 * MS);
+	sc_fake_clock_advance(&h->fc, 1 * MS);
+	sc_fake_clock_stall(&h->fc, 3 * MS + 100 * US);     /* 2..4 ms missed */
+	sc_tick_set_period(&h->t, 2 * MS);
+	assert_int_equal(h->t.backlog, 3);
+	/* The gate (1.5 ms) has long passed: deliverable now, not at 5 ms. */
+	assert_int_equal(h->t.timer.deadline, 4 * MS + 100 * US);
+	sc_fake_clock_run_due(&h->fc);
+	assert_int_equal(h->n, 2);
+	assert_int_equal(h->at[1], 4 * MS + 100 * US);
+	/* The rest at the new gap (2 ms / 4 = 500 us), the grid at 5, 7 ms. */
+	sc_fake_clock_advance(&h->fc, 3 * MS);
+	assert_int_equal(h->n, 6);
+	assert_int_equal(h->at[2], 4 * MS + 600 * US);
+	assert_int_equal(h->at[3], 5 * MS + 100 * US);
+	assert_int_equal(h->at[4], 5 * MS + 600 * US);
+	assert_int_equal(h->at[5], 7 * MS);
+	check_invariant(h, 6);
+	free(h);
+}
+
 static void test_catchup_speedup_one_and_zero_field(void **state)
 {
 	(void)state;
@@ -927,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_merge_holds_one_pending_until_ack),
 		cmocka_unit_test(test_discard_keeps_delivering_unacked_counts_coalesced),
 		cmocka_unit_test(test_catchup_ack_waits_for_rate_limit),
+		cmocka_unit_test(test_catchup_host_call_after_stall_arms_at_now),
 		cmocka_unit_test(test_catchup_speedup_one_and_zero_field),
 		cmocka_unit_test(test_set_period_takes_effect_from_next_boundary),
 		cmocka_unit_test(test_set_period_after_stall_accounts_old_period_first),
