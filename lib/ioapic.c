@@ -190,7 +190,7 @@ static void rebuild_index(struct sc_ioapic *io)
 static void report_route(struct sc_ioapic *io, unsigned pin)
 {
 	struct sc_msi m;
-	bool masked, level;
+	bool masked = true, level = false;
 
 	if (!io->routes.changed)
 		return;
