@@ -421,28 +421,29 @@ static bool periodic_wanted(const struct sc_rtc *rtc)
 
 /*
  * Periods of the fast rates are not whole nanoseconds (1024 Hz: 976562.5
- * ns).  At each delivery the period after the tick's next boundary is set so
- * that the boundary after it lands on the divider's own edge: the grid never
- * drifts from PF.
+ * ns).  At each delivery the period after the tick's next boundary g is set
+ * so that the boundary after it lands on the divider edge nearest to
+ * g + period: the grid never drifts from PF, whatever the error g
+ * accumulated while no tick was delivered (a guest that stops reading C
+ * under the delay policy).
  */
 static void tick_fix_grid(struct sc_rtc *rtc)
 {
 	struct sc_tick *t = &rtc->tick;
 	uint64_t p = rate_counts(rtc->cmos[RTC_REG_A]);
-	if (!t->running || !p)
+	if (!t->running || !p || t->next_period >= UINT64_MAX / 2)
 		return;
 	uint64_t g = t->next_period;
-	uint64_t k = edges(osc_count(rtc, g), p);     /* edges at or before g */
-	uint64_t before = k ? osc_time(rtc, p / 2 + (k - 1) * p) : 0;
-	uint64_t after = osc_time(rtc, p / 2 + k * p);
-	uint64_t near = (k && g - before <= after - g) ? p / 2 + (k - 1) * p : p / 2 + k * p;
-	uint64_t target = osc_time(rtc, near + p);
-	uint64_t ideal = rate_ns(rtc->cmos[RTC_REG_A]);
-	if (target <= g)
-		return;
-	uint64_t period = target - g;
-	if (period != t->period && period + 2 >= ideal && period <= ideal + 2)
-		sc_tick_set_period(t, period);
+	uint64_t want = g + rate_ns(rtc->cmos[RTC_REG_A]);
+	uint64_t k = edges(osc_count(rtc, want), p);  /* edges at or before want */
+	uint64_t target = osc_time(rtc, p / 2 + k * p);
+	if (k) {
+		uint64_t before = osc_time(rtc, p / 2 + (k - 1) * p);
+		if (want - before <= target - want)
+			target = before;
+	}
+	if (target > g && target - g != t->period)
+		sc_tick_set_period(t, target - g);
 }
 
 static void tick_deliver(void *opaque, uint64_t now)
@@ -455,8 +456,9 @@ static void tick_deliver(void *opaque, uint64_t now)
 	irq_update(rtc);
 }
 
-/* Start, restart or stop the periodic tick after a change of A or B. */
-static void periodic_reconfigure(struct sc_rtc *rtc, uint64_t now)
+/* Start, restart (new rate) or stop the periodic tick after a change of A
+ * or B. */
+static void periodic_reconfigure(struct sc_rtc *rtc, uint64_t now, bool new_rate)
 {
 	struct sc_tick *t = &rtc->tick;
 	if (!periodic_wanted(rtc)) {
@@ -465,13 +467,12 @@ static void periodic_reconfigure(struct sc_rtc *rtc, uint64_t now)
 		rtc->pf_delivered = false;
 		return;
 	}
+	if (t->running && !new_rate)
+		return;
 	uint8_t a = rtc->cmos[RTC_REG_A];
-	uint64_t ideal = rate_ns(a);
-	if (t->running && t->period + 2 >= ideal && t->period <= ideal + 2)
-		return;                 /* same rate (RS=1 and RS=8 are one tap) */
 	uint64_t p = rate_counts(a);
 	uint64_t first = osc_time(rtc, p / 2 + edges(osc_count(rtc, now), p) * p);
-	sc_tick_start(t, first, ideal);
+	sc_tick_start(t, first, rate_ns(a));
 	rtc->pf_delivered = false;
 }
 
@@ -598,16 +599,20 @@ static void reg_write(struct sc_rtc *rtc, unsigned idx, uint8_t val)
 		rtc->cmos[idx] = val;
 		return;
 	case RTC_REG_A:
-	case RTC_REG_B:
+	case RTC_REG_B: {
+		uint8_t old_a = rtc->cmos[RTC_REG_A];
 		rtc_sync(rtc, now);
 		if (idx == RTC_REG_A)
 			write_reg_a(rtc, now, val);
 		else
 			write_reg_b(rtc, now, val);
-		periodic_reconfigure(rtc, now);
+		/* RS=1 and RS=8 (2 and 9) are one tap: not a new rate. */
+		periodic_reconfigure(rtc, now,
+				     rate_counts(old_a) != rate_counts(rtc->cmos[RTC_REG_A]));
 		update_timer_reconfigure(rtc, now);
 		irq_update(rtc);
 		return;
+	}
 	case RTC_REG_C:
 	case RTC_REG_D:
 		return;                 /* read-only */
@@ -813,8 +818,9 @@ int sc_rtc_validate(const struct sc_rtc_state_v1 *s)
 	if (s->tick.running != periodic || (s->pf_delivered && !periodic))
 		return -EINVAL;
 	if (periodic) {
+		/* The grid correction moves single periods by up to half. */
 		uint64_t ideal = rate_ns(a);
-		if (s->tick.period + 2 < ideal || s->tick.period > ideal + 2)
+		if (s->tick.period < ideal - ideal / 2 || s->tick.period > ideal + ideal / 2)
 			return -EINVAL;
 	}
 	return sc_tick_validate(&s->tick);

@@ -593,6 +593,44 @@ static void test_periodic_tick_grid_stays_on_divider(void **state)
 	free(f);
 }
 
+/* Is virtual time @t exactly a periodic edge of the divider (period @p
+ * counts)? */
+static bool on_divider_edge(struct fx *f, uint64_t t, uint64_t p)
+{
+	int64_t d = (int64_t)t - f->rtc.div_base;
+	uint64_t bc = ((uint64_t)d * 32768 + SEC / 2) / SEC;
+	uint64_t exact = (bc * SEC + 32767) / 32768;
+	return bc % p == p / 2 && exact == (uint64_t)d;
+}
+
+static void test_periodic_grid_recovers_after_long_unacked_run(void **state)
+{
+	(void)state;
+	/* 8192 Hz (122070.3125 ns) under DELAY: the guest stops reading C for
+	 * 30 s, so the engine's grid runs on the rounded period for 245760
+	 * ticks (77 us, more than half a period, of drift).  Deliveries after
+	 * the guest comes back put the grid on the divider again. */
+	struct fx *f = fx_new(T_2026_11_25);
+	assert_int_equal(sc_rtc_set_policy(&f->rtc, SC_TICK_DELAY), 0);
+	wr(f, RTC_REG_A, 0x23);
+	wr(f, RTC_REG_B, RTC_REG_B_PIE | RTC_REG_B_24H);
+	adv(f, 30 * SEC);
+	for (int i = 0; i < 3000; i++) {
+		rd(f, RTC_REG_C);
+		adv(f, 40 * US);
+	}
+	struct sc_tick *t = sc_rtc_tick(&f->rtc);
+	assert_int_equal(t->backlog, 0);
+	assert_true(on_divider_edge(f, t->next_period, 4) ||
+		    on_divider_edge(f, t->next_period + t->period, 4));
+	/* A rate write with the same tap keeps the tick (and its stats). */
+	uint64_t delivered = t->stats.delivered;
+	wr(f, RTC_REG_A, 0x23);
+	assert_true(t->running);
+	assert_int_equal(t->stats.delivered, delivered);
+	free(f);
+}
+
 static void test_periodic_delay_policy_acked_by_register_c(void **state)
 {
 	(void)state;
@@ -1222,6 +1260,7 @@ int main(void)
 		cmocka_unit_test(test_periodic_rate_change_and_pie_off),
 		cmocka_unit_test(test_periodic_tick_grid_stays_on_divider),
 		cmocka_unit_test(test_periodic_delay_policy_acked_by_register_c),
+		cmocka_unit_test(test_periodic_grid_recovers_after_long_unacked_run),
 		cmocka_unit_test(test_register_c_read_clears_and_irqf_composition),
 		cmocka_unit_test(test_uf_once_per_second),
 		cmocka_unit_test(test_alarm_exact_match),
