@@ -97,7 +97,12 @@ void sc_tick_start(struct sc_tick *t, uint64_t first, uint64_t period);
 /* Change the period from the next boundary on (RTC rate, PIT reload). */
 void sc_tick_set_period(struct sc_tick *t, uint64_t period);
 void sc_tick_stop(struct sc_tick *t);
-/* The guest took the last delivered tick. */
+/*
+ * The guest took the last delivered tick.  May call deliver() before it
+ * returns (the next owed tick, DELAY/MERGE/CATCHUP): call it only where the
+ * owner's deliver() may run.  It may be called from inside deliver().
+ * Ignored when no tick is in flight.
+ */
 void sc_tick_ack(struct sc_tick *t);
 void sc_tick_set_affinity(struct sc_tick *t, int vcpu);
 
