@@ -99,7 +99,7 @@ void sc_tick_set_period(struct sc_tick *t, uint64_t period);
 void sc_tick_stop(struct sc_tick *t);
 /*
  * The guest took the last delivered tick.  May call deliver() before it
- * returns (the next owed tick, DELAY/MERGE/CATCHUP): call it only where the
+ * returns (a tick owed by then, under any policy): call it only where the
  * owner's deliver() may run.  It may be called from inside deliver().
  * Ignored when no tick is in flight.
  */
