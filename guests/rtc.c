@@ -135,10 +135,11 @@ int guest_main(void)
 	/* UIP window: set before the update, cleared after it; the seconds
 	 * change across it */
 	/* UIP=0 guarantees 244 us of stable time registers: sample the seconds
-	 * under that guarantee until UIP is seen (up to three updates) */
+	 * under that guarantee until UIP is seen (up to five updates: a preempted
+	 * vCPU can miss a 244 us window) */
 	uint8_t s0 = 0;
 	bool rose = false;
-	for (uint64_t end = now_us() + 3500000; now_us() < end;) {
+	for (uint64_t end = now_us() + 5500000; now_us() < end;) {
 		if (cmos_read(REG_A) & REG_A_UIP) {
 			rose = true;
 			break;
@@ -152,7 +153,11 @@ int guest_main(void)
 	value("uip_high_us", "%u", uip_us);
 	check(rose && fell && uip_us <= 20000, "uip_window", "UIP seen %u, high for %u us", rose,
 	      uip_us);
-	check(s1 == bcd((from_bcd(s0) + 1) % 60), "update_after_uip", "seconds %x -> %x", s0, s1);
+	if (rose)
+		check(s1 == bcd((from_bcd(s0) + 1) % 60), "update_after_uip", "seconds %x -> %x", s0,
+		      s1);
+	else
+		skip("update_after_uip", "UIP never seen");
 
 	/* update-ended and alarm interrupts; alarm at the next second with
 	 * "don't care" (0xC0..0xFF) hours and minutes */
