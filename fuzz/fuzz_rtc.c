@@ -161,7 +161,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_state(&h);
 	}
 	/* Leave no timer of this run on the (static) clock. */
-	sc_timer_cancel(&h.fc.clock, &h.rtc.update_timer);
-	sc_tick_stop(&h.rtc.tick);
+	sc_rtc_destroy(&h.rtc);
 	return 0;
 }

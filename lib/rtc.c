@@ -708,6 +708,12 @@ int sc_rtc_init(struct sc_rtc *rtc, struct sc_clock *clock,
 	return 0;
 }
 
+void sc_rtc_destroy(struct sc_rtc *rtc)
+{
+	sc_timer_cancel(rtc->clock, &rtc->update_timer);
+	sc_tick_stop(&rtc->tick);
+}
+
 /* RAM bytes the VMM may fill. */
 static uint8_t *ram_byte(struct sc_rtc *rtc, unsigned index)
 {

@@ -1233,6 +1233,17 @@ static void test_affinity_moves_timers(void **state)
 	free(f);
 }
 
+static void test_destroy_leaves_no_timer_on_the_clock(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new(T_2026_11_25);
+	wr(f, RTC_REG_B, RTC_REG_B_PIE | RTC_REG_B_UIE | RTC_REG_B_24H);
+	assert_true(sc_fake_clock_next_deadline(&f->fc) != UINT64_MAX);
+	sc_rtc_destroy(&f->rtc);
+	assert_int_equal(sc_fake_clock_next_deadline(&f->fc), UINT64_MAX);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1283,6 +1294,7 @@ int main(void)
 		cmocka_unit_test(test_restore_rejects_corrupt_state),
 		cmocka_unit_test(test_restore_rearms_update_timer_without_deadline),
 		cmocka_unit_test(test_affinity_moves_timers),
+		cmocka_unit_test(test_destroy_leaves_no_timer_on_the_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -199,6 +199,10 @@ int sc_rtc_init(struct sc_rtc *rtc, struct sc_clock *clock,
 		const struct sc_rtc_config *cfg, const struct sc_line *irq8,
 		const struct sc_trace *trace);
 
+/* Cancel the update timer and stop the periodic tick (before the chip's
+ * memory or its clock goes away). */
+void sc_rtc_destroy(struct sc_rtc *rtc);
+
 uint8_t sc_rtc_ioport_read(struct sc_rtc *rtc, uint16_t port);
 void sc_rtc_ioport_write(struct sc_rtc *rtc, uint16_t port, uint8_t val);
 
