@@ -58,6 +58,12 @@
  *     next update on.
  *   - DSE (daylight saving) and SQWE (no SQW pin) are stored only.
  *
+ * Datasheet behaviours worth knowing: SET going high stops updates (the
+ * divider and the periodic flag keep running), clears UIP and clears UIE
+ * ("UIE": "the SET bit going high clears UIE"); UIE written while SET is
+ * already 1 sticks.  Enabling an interrupt whose flag is already set raises
+ * IRQ at once.
+ *
  * IRQ output: the MC146818A IRQ# pin is open-drain, active low, asserted
  * while IRQF is set.  It is modelled as a level on the IRQ8 sc_line: high
  * while IRQF = (PF&PIE)|(AF&AIE)|(UF&UIE) is set, low after register C is
@@ -65,7 +71,10 @@
  *
  * Periodic interrupts go through a tick engine (sc_rtc_tick()); the
  * acknowledgement signal is the guest's read of register C after a
- * delivered periodic interrupt.
+ * delivered periodic interrupt.  Fast rates are not whole nanoseconds
+ * (1024 Hz = 976562.5 ns): at each delivery the chip re-aims the tick's
+ * next period at the divider edge, so the engine's grid never drifts from
+ * PF.
  *
  * Not thread-safe: the owner serialises calls, including the timer
  * callbacks (the update timer and the tick's timer).
