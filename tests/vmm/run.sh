@@ -89,6 +89,77 @@ else
 	fi
 fi
 
+# ---- KVM glue on the fake KVM (tests/vmm/fakekvm.c, LD_PRELOAD) ----
+FK=$O/vmmtests/fakekvm.so
+# fake NAME WANT_STATUS 'SCRIPT' 'PATTERN|PATTERN...' -- SPLITVM ARGS...
+# every PATTERN must occur in the fake's log or stderr; no FAIL line may.
+fake() {
+	local name=$1 want=$2 script=$3 pats=$4; shift 5
+	rm -f "$tmp/fk.log" "$tmp/serial"
+	FAKEKVM_DEV=$tmp/fake-kvm FAKEKVM_LOG=$tmp/fk.log FAKEKVM_SCRIPT=$script \
+		LD_PRELOAD=$FK timeout 30 "$VM" --kvm-device "$tmp/fake-kvm" \
+		--serial "$tmp/serial" "$@" > /dev/null 2> "$tmp/err" < /dev/null
+	local rc=$? p missing=""
+	touch "$tmp/fk.log"
+	IFS='|' read -r -a parr <<< "$pats"
+	for p in "${parr[@]}"; do
+		[ -z "$p" ] && continue
+		grep -qF -- "$p" "$tmp/fk.log" "$tmp/err" "$tmp/serial" || missing="$missing [$p]"
+	done
+	if [ "$rc" != "$want" ]; then
+		bad "$name" "exit $rc, want $want; $(head -c 300 "$tmp/err")"
+	elif [ -n "$missing" ]; then
+		bad "$name" "missing:$missing"
+	elif grep -q '^FAIL' "$tmp/fk.log"; then
+		bad "$name" "$(grep '^FAIL' "$tmp/fk.log" | head -3)"
+	else
+		ok "$name"
+	fi
+}
+
+if [ ! -f "$FK" ] || [ ! -x "$VM" ]; then
+	bad "fakekvm" "$FK not built"
+else
+	G=$tmp/good.elf
+	HELLO="o1:3f8:68 o1:3f8:69 i1:3fd:60 o2:510:5"
+	for n in 1 2 8 64; do
+		pat="enable_cap 121 24|tss 0xfffbd000|identity 0xfffbc000|routing nr=24|cpuid vcpu=$((n-1)) apic_id=$((n-1))"
+		pat="$pat|regs vcpu=0 rip=0x100060 rax=0x2badb002 rbx=0x9000 rflags=0x2"
+		pat="$pat|cr0=0x11 cs.sel=0x8 cs.db=1 cs.limit=0xffffffff ds.sel=0x10|hi|read ok 0x$(printf %x $n)"
+		[ "$n" -gt 1 ] && pat="$pat|mp_state vcpu=$((n-1)) 1"
+		fake "fake-boot-split-${n}cpu" 1 "$HELLO i1:511:$(printf %x $n) o1:f4:0" "$pat" -- \
+			--kernel "$G" --cpus "$n"
+	done
+	fake fake-debug-exit-status 7 "o4:f4:3" "" -- --kernel "$G"
+	fake fake-extint 1 "o1:20:11 o1:21:20 o1:21:4 o1:21:1 o1:21:f7 o1:2003:1 wait:50 o1:f4:0" \
+		"interrupt vcpu=0 vector=0x23" -- --kernel "$G" --cpus 2
+	PIT="mw4:fec00000:14 mw4:fec00010:30 mw4:fec00000:15 mw4:fec00010:0 o1:43:34 o1:40:a9 o1:40:4"
+	FAKEKVM_LVT0=400 fake fake-lint0-nmi 1 "o1:20:11 o1:21:20 o1:21:4 o1:21:1 o1:21:f7 o1:2003:1 wait:50 o1:f4:0" \
+		"nmi vcpu=0" -- --kernel "$G"
+	fake fake-pit-tick-eoi-ack 1 "$PIT wait:40 eoi:30 wait:5 eoi:30 wait:5 eoi:30 wait:5 o1:f4:0" \
+		"route gsi=2 data=0x8030|msi addr=0xfee00000 data=0x30|\"tick_acks\":{\"eoi\":3" -- \
+		--kernel "$G" --stats=json
+	fake fake-ioapics-8 1 "mr4:fec07000:0 o1:f4:0" "enable_cap 121 192|routing nr=192" -- \
+		--kernel "$G" --ioapics 8
+	fake fake-highmem 1 "o1:f4:0" \
+		"mem slot=0 gpa=0x0 size=0xc0000000|mem slot=1 gpa=0x100000000 size=0x40000000" -- \
+		--kernel "$G" --mem 4096
+	fake fake-unassigned 1 "i1:1234:ff i4:cfc:ffffffff mr8:e0000000:ffffffffffffffff o1:f4:0" \
+		"\"unassigned\":{\"pio\":2,\"mmio\":1}" -- --kernel "$G" --stats=json
+	fake fake-kernel-irqchip 1 "o1:2004:1 o1:2004:0 o1:f4:0" \
+		"create_irqchip|create_pit2 flags=1|reinject 1|routing nr=38|route gsi=0 irqchip=2 pin=2|irq_line 4 1|irq_line 4 0" -- \
+		--kernel "$G" --irqchip kernel
+	fake fake-acpi-s5 0 "o2:604:3400" "" -- --kernel "$G" --cpus 8
+	fake fake-i8042-reset 0 "o1:64:fe" "" -- --kernel "$G" --cpus 4
+	fake fake-triple-fault 1 "shutdown" "guest triple fault (KVM_EXIT_SHUTDOWN)" -- --kernel "$G" --cpus 2
+	fake fake-internal-error 1 "internal" "KVM_EXIT_INTERNAL_ERROR: suberror 1 data[0]=0xabc" -- --kernel "$G"
+	fake fake-unhandled-exit 1 "hlt" "unhandled exit hlt" -- --kernel "$G"
+	fake fake-fail-entry 1 "failentry" "hardware_entry_failure_reason 0x21" -- --kernel "$G"
+	FAKEKVM_MISSING=121 fake fake-missing-split-cap 1 "" "KVM lacks capability KVM_CAP_SPLIT_IRQCHIP" -- --kernel "$G"
+	FAKEKVM_MISSING=136 fake fake-missing-immediate-exit 1 "" "KVM lacks capability KVM_CAP_IMMEDIATE_EXIT" -- --kernel "$G"
+	fake fake-255cpu 1 "o1:f4:0" "cpuid vcpu=254 apic_id=254" -- --kernel "$G" --cpus 255
+fi
+
 # ---- KVM boot tests ----
 for mode in split kernel; do
 	for n in 1 2 8; do

@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fakekvm.so: an LD_PRELOAD stand-in for /dev/kvm, so splitvm's KVM glue
+ * (vmm/vm.c: setup ioctls, vCPU threads, kicks, per-thread timers, exit
+ * handling, shutdown) runs on hosts without KVM.  It answers the ioctls
+ * splitvm issues and plays a scripted "guest" on vCPU 0 as a sequence of
+ * exits; the other vCPUs block in KVM_RUN like APs waiting for SIPI.
+ *
+ *   FAKEKVM_DEV      path that opens the fake device (splitvm --kvm-device)
+ *   FAKEKVM_LOG      file receiving one line per event (appended)
+ *   FAKEKVM_SCRIPT   vCPU 0's exits, space separated:
+ *       oN:PORT:VAL   OUT of N (1, 2, 4) bytes        iN:PORT:EXP  IN, check value
+ *       mwN:ADDR:VAL  MMIO write                      mrN:ADDR:EXP MMIO read, check
+ *       wait:MS       stay in KVM_RUN MS ms (signals return EINTR meanwhile)
+ *       eoi:VEC       KVM_EXIT_IOAPIC_EOI             win          KVM_EXIT_IRQ_WINDOW_OPEN
+ *       shutdown | internal | hlt | failentry | unknown
+ *   FAKEKVM_MISSING  capability number to report as absent
+ *   FAKEKVM_LVT0     LVT0 value KVM_GET_LAPIC reports (default 0x700, ExtINT)
+ * Values are hex.  A check that fails logs "FAIL ...".
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXFD 4096
+#define RUN_SIZE 12288
+#define PIO_OFF 4096
+
+enum kind { K_NONE, K_KVM, K_VM, K_VCPU };
+static enum kind kinds[MAXFD];
+static int vcpu_of[MAXFD];
+static struct kvm_run *runs[1024];
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+	const char *path = getenv("FAKEKVM_LOG");
+	va_list ap;
+	FILE *f;
+
+	if (!path)
+		return;
+	pthread_mutex_lock(&log_lock);
+	f = fopen(path, "a");
+	if (f) {
+		va_start(ap, fmt);
+		vfprintf(f, fmt, ap);
+		va_end(ap);
+		fputc('\n', f);
+		fclose(f);
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
+static int real_open(const char *p, int flags, mode_t mode)
+{
+	static int (*fn)(const char *, int, ...);
+
+	if (!fn)
+		fn = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+	return fn(p, flags, mode);
+}
+
+static int new_fd(enum kind k, int vcpu)
+{
+	int fd = real_open("/dev/null", O_RDWR | O_CLOEXEC, 0);
+
+	if (fd >= 0 && fd < MAXFD) {
+		kinds[fd] = k;
+		vcpu_of[fd] = vcpu;
+	}
+	return fd;
+}
+
+static int fake_open(const char *p, int flags, mode_t mode)
+{
+	const char *dev = getenv("FAKEKVM_DEV");
+
+	if (dev && !strcmp(p, dev))
+		return new_fd(K_KVM, -1);
+	return real_open(p, flags, mode);
+}
+
+int open(const char *p, int flags, ...)
+{
+	va_list ap;
+	mode_t mode = 0;
+
+	va_start(ap, flags);
+	if (flags & (O_CREAT | O_TMPFILE))
+		mode = (mode_t)va_arg(ap, int);
+	va_end(ap);
+	return fake_open(p, flags, mode);
+}
+
+int open64(const char *p, int flags, ...)
+{
+	va_list ap;
+	mode_t mode = 0;
+
+	va_start(ap, flags);
+	if (flags & (O_CREAT | O_TMPFILE))
+		mode = (mode_t)va_arg(ap, int);
+	va_end(ap);
+	return fake_open(p, flags, mode);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	static void *(*fn)(void *, size_t, int, int, int, off_t);
+
+	if (!fn)
+		fn = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
+	if (fd >= 0 && fd < MAXFD && kinds[fd] == K_VCPU) {
+		void *p = fn(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED && vcpu_of[fd] < 1024)
+			runs[vcpu_of[fd]] = p;
+		return p;
+	}
+	return fn(addr, len, prot, flags, fd, off);
+}
+
+static bool missing(unsigned long cap)
+{
+	const char *m = getenv("FAKEKVM_MISSING");
+
+	return m && strtoul(m, NULL, 0) == cap;
+}
+
+/* ---- the scripted guest on vCPU 0 ---- */
+static char *script[256];
+static unsigned nsteps, step;
+static uint64_t wait_until;
+static bool parsed;
+static uint64_t pending_in_expect = UINT64_MAX;
+static unsigned pending_in_size;
+static bool pending_is_mmio;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void parse_script(void)
+{
+	const char *s = getenv("FAKEKVM_SCRIPT");
+	char *copy, *tok, *save = NULL;
+
+	parsed = true;
+	if (!s)
+		return;
+	copy = strdup(s);
+	for (tok = strtok_r(copy, " ", &save); tok && nsteps < 256; tok = strtok_r(NULL, " ", &save))
+		script[nsteps++] = tok;
+}
+
+static int block_until_signal(struct kvm_run *run, uint64_t until)
+{
+	for (;;) {
+		struct timespec ts = { 0, 2000000 };
+
+		if (run->immediate_exit) {
+			run->exit_reason = KVM_EXIT_INTR;
+			errno = EINTR;
+			return -1;
+		}
+		if (until && now_ms() >= until)
+			return 0;
+		if (nanosleep(&ts, NULL) && errno == EINTR) {
+			run->exit_reason = KVM_EXIT_INTR;
+			errno = EINTR;
+			return -1;
+		}
+	}
+}
+
+static void check_previous_in(struct kvm_run *run)
+{
+	uint64_t v = 0;
+
+	if (pending_in_expect == UINT64_MAX || !pending_in_size)
+		return;
+	if (pending_is_mmio)
+		memcpy(&v, run->mmio.data, pending_in_size);
+	else
+		memcpy(&v, (uint8_t *)run + PIO_OFF, pending_in_size);
+	if (v != pending_in_expect)
+		logf_("FAIL step %u: read 0x%llx, expected 0x%llx", step - 1,
+		      (unsigned long long)v, (unsigned long long)pending_in_expect);
+	else
+		logf_("read ok 0x%llx", (unsigned long long)v);
+	pending_in_expect = UINT64_MAX;
+}
+
+static int run_vcpu0(struct kvm_run *run)
+{
+	char kind[16];
+	unsigned long long a = 0, b = 0;
+	unsigned size = 0;
+	const char *t;
+
+	check_previous_in(run);
+	if (run->immediate_exit) {
+		run->exit_reason = KVM_EXIT_INTR;
+		errno = EINTR;
+		return -1;
+	}
+	run->ready_for_interrupt_injection = 1;
+	run->if_flag = 1;
+	if (step >= nsteps)
+		return block_until_signal(run, 0);
+	t = script[step];
+	memset(kind, 0, sizeof(kind));
+	if (!strncmp(t, "wait:", 5)) {
+		if (!wait_until)
+			wait_until = now_ms() + strtoull(t + 5, NULL, 10);
+		if (block_until_signal(run, wait_until) < 0)
+			return -1;
+		wait_until = 0;
+		step++;
+		return run_vcpu0(run);
+	}
+	step++;
+	if (sscanf(t, "%15[a-z]%u:%llx:%llx", kind, &size, &a, &b) < 1)
+		sscanf(t, "%15[a-z]", kind);
+	if (!strcmp(kind, "eoi")) {
+		sscanf(t, "eoi:%llx", &a);
+		run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+		run->eoi.vector = (uint8_t)a;
+	} else if (!strcmp(kind, "o") || !strcmp(kind, "i")) {
+		run->exit_reason = KVM_EXIT_IO;
+		run->io.direction = kind[0] == 'o' ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
+		run->io.size = (uint8_t)size;
+		run->io.port = (uint16_t)a;
+		run->io.count = 1;
+		run->io.data_offset = PIO_OFF;
+		memcpy((uint8_t *)run + PIO_OFF, &b, 8);
+		if (kind[0] == 'i' && !strstr(t + 2, ":-")) {
+			char *c = strrchr(t, ':');
+
+			if (c && c != strchr(t, ':')) {
+				pending_in_expect = strtoull(c + 1, NULL, 16);
+				pending_in_size = size;
+				pending_is_mmio = false;
+			}
+		}
+	} else if (!strcmp(kind, "mw") || !strcmp(kind, "mr")) {
+		run->exit_reason = KVM_EXIT_MMIO;
+		run->mmio.phys_addr = a;
+		run->mmio.len = size;
+		run->mmio.is_write = kind[1] == 'w';
+		memcpy(run->mmio.data, &b, 8);
+		if (kind[1] == 'r') {
+			pending_in_expect = b;
+			pending_in_size = size;
+			pending_is_mmio = true;
+		}
+	} else if (!strcmp(kind, "win")) {
+		run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+	} else if (!strcmp(kind, "shutdown")) {
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+	} else if (!strcmp(kind, "hlt")) {
+		run->exit_reason = KVM_EXIT_HLT;
+	} else if (!strcmp(kind, "failentry")) {
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = 0x21;
+	} else if (!strcmp(kind, "unknown")) {
+		run->exit_reason = KVM_EXIT_UNKNOWN;
+		run->hw.hardware_exit_reason = 0x77;
+	} else if (!strcmp(kind, "internal")) {
+		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+		run->internal.ndata = 2;
+		run->internal.data[0] = 0xabc;
+		run->internal.data[1] = 0xdef;
+	} else {
+		logf_("FAIL bad script step '%s'", t);
+		run->exit_reason = KVM_EXIT_HLT;
+	}
+	return 0;
+}
+
+static int vm_ioctl(int fd, unsigned long req, void *arg)
+{
+	switch (req) {
+	case KVM_CHECK_EXTENSION:
+		return missing((unsigned long)arg) ? 0 : 1;
+	case KVM_ENABLE_CAP: {
+		struct kvm_enable_cap *c = arg;
+
+		logf_("enable_cap %u %llu", c->cap, (unsigned long long)c->args[0]);
+		return 0;
+	}
+	case KVM_SET_TSS_ADDR:
+		logf_("tss 0x%lx", (unsigned long)arg);
+		return 0;
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		logf_("identity 0x%llx", (unsigned long long)*(uint64_t *)arg);
+		return 0;
+	case KVM_SET_USER_MEMORY_REGION: {
+		struct kvm_userspace_memory_region *m = arg;
+
+		logf_("mem slot=%u gpa=0x%llx size=0x%llx", m->slot,
+		      (unsigned long long)m->guest_phys_addr, (unsigned long long)m->memory_size);
+		return 0;
+	}
+	case KVM_SET_GSI_ROUTING: {
+		struct kvm_irq_routing *r = arg;
+		unsigned i;
+
+		logf_("routing nr=%u", r->nr);
+		for (i = 0; i < r->nr; i++)
+			if (r->entries[i].type == KVM_IRQ_ROUTING_MSI && (r->entries[i].u.msi.data & 0xff))
+				logf_("route gsi=%u data=0x%x", r->entries[i].gsi, r->entries[i].u.msi.data);
+			else if (r->entries[i].type == KVM_IRQ_ROUTING_IRQCHIP)
+				logf_("route gsi=%u irqchip=%u pin=%u", r->entries[i].gsi,
+				      r->entries[i].u.irqchip.irqchip, r->entries[i].u.irqchip.pin);
+		return 0;
+	}
+	case KVM_SIGNAL_MSI: {
+		struct kvm_msi *m = arg;
+
+		logf_("msi addr=0x%x data=0x%x", m->address_lo, m->data);
+		return 1;
+	}
+	case KVM_IRQ_LINE: {
+		struct kvm_irq_level *l = arg;
+
+		logf_("irq_line %u %u", l->irq, l->level);
+		return 0;
+	}
+	case KVM_CREATE_IRQCHIP:
+		logf_("create_irqchip");
+		return 0;
+	case KVM_CREATE_PIT2:
+		logf_("create_pit2 flags=%u", ((struct kvm_pit_config *)arg)->flags);
+		return 0;
+	case KVM_REINJECT_CONTROL:
+		logf_("reinject %u", ((struct kvm_reinject_control *)arg)->pit_reinject);
+		return 0;
+	case KVM_CREATE_VCPU:
+		logf_("create_vcpu %lu", (unsigned long)arg);
+		return new_fd(K_VCPU, (int)(unsigned long)arg);
+	default:
+		logf_("FAIL unexpected vm ioctl 0x%lx", req);
+		errno = ENOTTY;
+		return -1;
+	}
+	(void)fd;
+}
+
+static int vcpu_ioctl(int fd, unsigned long req, void *arg)
+{
+	int id = vcpu_of[fd];
+	struct kvm_run *run = id < 1024 ? runs[id] : NULL;
+
+	switch (req) {
+	case KVM_RUN:
+		if (!run) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (id == 0) {
+			if (!parsed)
+				parse_script();
+			return run_vcpu0(run);
+		}
+		return block_until_signal(run, 0);
+	case KVM_SET_CPUID2: {
+		struct kvm_cpuid2 *c = arg;
+		unsigned i;
+
+		for (i = 0; i < c->nent; i++)
+			if (c->entries[i].function == 1)
+				logf_("cpuid vcpu=%d apic_id=%u", id, c->entries[i].ebx >> 24);
+		return 0;
+	}
+	case KVM_GET_SREGS:
+		memset(arg, 0, sizeof(struct kvm_sregs));
+		return 0;
+	case KVM_SET_SREGS: {
+		struct kvm_sregs *s = arg;
+
+		logf_("sregs vcpu=%d cr0=0x%llx cs.sel=0x%x cs.db=%u cs.limit=0x%x ds.sel=0x%x", id,
+		      (unsigned long long)s->cr0, s->cs.selector, s->cs.db, s->cs.limit, s->ds.selector);
+		return 0;
+	}
+	case KVM_SET_REGS: {
+		struct kvm_regs *r = arg;
+
+		logf_("regs vcpu=%d rip=0x%llx rax=0x%llx rbx=0x%llx rflags=0x%llx", id,
+		      (unsigned long long)r->rip, (unsigned long long)r->rax,
+		      (unsigned long long)r->rbx, (unsigned long long)r->rflags);
+		return 0;
+	}
+	case KVM_GET_REGS:
+		memset(arg, 0, sizeof(struct kvm_regs));
+		((struct kvm_regs *)arg)->rip = 0x123456;
+		return 0;
+	case KVM_SET_MP_STATE:
+		logf_("mp_state vcpu=%d %u", id, ((struct kvm_mp_state *)arg)->mp_state);
+		return 0;
+	case KVM_GET_LAPIC: {
+		const char *l = getenv("FAKEKVM_LVT0");
+		uint32_t lvt0 = l ? (uint32_t)strtoul(l, NULL, 16) : (id == 0 ? 0x700u : 0x10000u);
+
+		memset(arg, 0, sizeof(struct kvm_lapic_state));
+		memcpy((char *)arg + 0x350, &lvt0, 4);
+		return 0;
+	}
+	case KVM_INTERRUPT:
+		logf_("interrupt vcpu=%d vector=0x%x", id, ((struct kvm_interrupt *)arg)->irq);
+		return 0;
+	case KVM_NMI:
+		logf_("nmi vcpu=%d", id);
+		return 0;
+	default:
+		logf_("FAIL unexpected vcpu ioctl 0x%lx", req);
+		errno = ENOTTY;
+		return -1;
+	}
+}
+
+static int kvm_ioctl(unsigned long req, void *arg)
+{
+	switch (req) {
+	case KVM_GET_API_VERSION:
+		return KVM_API_VERSION;
+	case KVM_CHECK_EXTENSION:
+		if ((unsigned long)arg == KVM_CAP_MAX_VCPUS)
+			return 288;
+		return missing((unsigned long)arg) ? 0 : 1;
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return RUN_SIZE;
+	case KVM_CREATE_VM:
+		return new_fd(K_VM, -1);
+	case KVM_GET_SUPPORTED_CPUID: {
+		struct kvm_cpuid2 *c = arg;
+
+		if (c->nent < 3) {
+			errno = E2BIG;
+			return -1;
+		}
+		c->nent = 3;
+		memset(c->entries, 0, 3 * sizeof(c->entries[0]));
+		c->entries[0].function = 0;
+		c->entries[0].eax = 0xb;
+		c->entries[1].function = 1;
+		c->entries[1].ebx = 0xff000800;   /* junk APIC ID to be replaced */
+		c->entries[2].function = 0xb;
+		return 0;
+	}
+	default:
+		logf_("FAIL unexpected kvm ioctl 0x%lx", req);
+		errno = ENOTTY;
+		return -1;
+	}
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	static int (*fn)(int, unsigned long, ...);
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (fd >= 0 && fd < MAXFD) {
+		switch (kinds[fd]) {
+		case K_KVM: return kvm_ioctl(req, arg);
+		case K_VM: return vm_ioctl(fd, req, arg);
+		case K_VCPU: return vcpu_ioctl(fd, req, arg);
+		default: break;
+		}
+	}
+	if (!fn)
+		fn = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	return fn(fd, req, arg);
+}
