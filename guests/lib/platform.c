@@ -4,6 +4,8 @@
 
 /* ---- TSC, calibrated against 8254 channel 2 (gate = port 0x61 bit 0, OUT2 = bit 5) ---- */
 uint32_t tsc_khz;
+static uint32_t tsc_us_mul;    /* 2^32 * 1000 / tsc_khz */
+static uint64_t tsc_base;      /* TSC at calibration: now_us() counts from there */
 
 static uint64_t tsc_calibrate_once(void)
 {
@@ -45,6 +47,9 @@ static void tsc_calibrate(void)
 		khz = 1000000;
 	}
 	tsc_khz = (uint32_t)khz;
+	uint64_t m = (1ull << 32) * 1000 / khz;
+	tsc_us_mul = m > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)m;
+	tsc_base = rdtsc();
 }
 
 /* ---- ACPI PM timer (ACPI spec 4.8.2.1 / 5.2.9: FADT PM_TMR_BLK at 76,
@@ -125,11 +130,22 @@ static uint64_t pm_ticks(void)
 	return v;
 }
 
+/* (a * m) >> 32 without overflow and without a 64-bit division: now_us()
+ * runs in every wait loop, and a guest may execute only a few million
+ * instructions per second under a nested hypervisor. */
+static inline uint64_t mul_shift32(uint64_t a, uint32_t m)
+{
+	uint64_t hi = (a >> 32) * m;
+	uint64_t lo = ((a & 0xFFFFFFFFu) * m) >> 32;
+	return hi + lo;
+}
+
+#define PM_US_MUL 1199864032u /* 2^32 * 1e6 / 3579545 Hz */
 uint64_t now_us(void)
 {
 	if (pmtmr_port)
-		return pm_ticks() * 1000000 / 3579545;
-	return rdtsc() * 1000 / (tsc_khz ? tsc_khz : 1);
+		return mul_shift32(pm_ticks(), PM_US_MUL);
+	return mul_shift32(rdtsc() - tsc_base, tsc_us_mul);
 }
 
 void delay_us(uint64_t us)
@@ -149,7 +165,7 @@ void time_init(void)
 		/* a timer that does not count (unimplemented port) must not
 		 * turn every bounded wait into a hang: fall back to the TSC */
 		uint32_t a = inl(pmtmr_port) & pmtmr_mask, b = a;
-		for (unsigned i = 0; i < 100000 && b == a; i++)
+		for (unsigned i = 0; i < 1000 && b == a; i++)
 			b = inl(pmtmr_port) & pmtmr_mask;
 		if (b == a) {
 			printf("time: PM timer at port %x does not count, using the TSC\n", pmtmr_port);

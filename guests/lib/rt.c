@@ -234,7 +234,7 @@ static volatile uint32_t print_lock;
 static void lock_print(void)
 {
 	/* bounded: a CPU that died holding the lock must not hang the others */
-	for (unsigned i = 0; i < 50000000; i++) {
+	for (unsigned i = 0; i < 2000000; i++) {
 		uint32_t v = 1;
 		__asm__ volatile("xchgl %0, %1" : "+r"(v), "+m"(print_lock) : : "memory");
 		if (!v)
