@@ -347,6 +347,36 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(mb_load(mem, 1u << 20, img, len, "", NULL, 0, &b, err, sizeof(err)), -EINVAL);
 }
 
+/* Random corruption of a valid image: always a clean accept or -EINVAL. */
+static void test_random_corruption_never_crashes(void **state)
+{
+	uint8_t good[256], img[256];
+	struct mb_boot b;
+	size_t len = img_elf32(good, 0x100000, code, sizeof(code), 64, 0);
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned i, k, accepted = 0;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		memcpy(img, good, len);
+		for (k = 0; k < 1 + i % 4; k++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			img[(x >> 8) % len] = (uint8_t)x;
+		}
+		int r = mb_load(mem, RAM, img, len - (i % 7 == 0 ? (x >> 40) % len : 0), "c",
+				NULL, 0, &b, err, sizeof(err));
+		assert_true(r == 0 || r == -EINVAL);
+		if (r == 0) {
+			accepted++;
+			assert_true(b.entry >= MB_LOAD_MIN && b.entry < RAM);
+			assert_true(b.kernel_end <= RAM);
+		} else {
+			assert_true(err[0] != 0);
+		}
+	}
+	assert_true(accepted > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_long_cmdline_rejected),
 		cmocka_unit_test(test_memory_map_pci_hole),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_random_corruption_never_crashes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
