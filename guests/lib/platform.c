@@ -16,10 +16,11 @@ static uint64_t tsc_calibrate_once(void)
 	outb(PIT_CH2, count & 0xFF);
 	outb(PIT_CH2, count >> 8);
 	uint64_t t0 = rdtsc(), t1 = t0;
-	/* mode 0: OUT2 goes high at terminal count; bound the wait by iterations */
-	for (uint32_t i = 0; i < 200000000u; i++) {
+	/* mode 0: OUT2 goes high at terminal count; a PIT that never gets
+	 * there ends the wait after ~4e9 TSC cycles or 20M polls */
+	for (uint32_t i = 0; i < 20000000u; i++) {
 		t1 = rdtsc();
-		if (inb(PORT61) & 0x20)
+		if ((inb(PORT61) & 0x20) || t1 - t0 > 4000000000ull)
 			break;
 	}
 	outb(PORT61, p61 & ~0x03);
