@@ -264,7 +264,7 @@ for g in $GUESTS; do
 		if [ "${FAILSET[$g,$mode]}" != "${FAILSET[$g,$ref]}" ]; then
 			echo
 			echo "== $g: $ref (${STAT[$g,$ref]}) | $mode (${STAT[$g,$mode]}) =="
-			diff -y -W 200 <(filter "$LOGDIR/$ref/$g.log") <(filter "$LOGDIR/$mode/$g.log")
+			diff -y -t -W 200 <(filter "$LOGDIR/$ref/$g.log") <(filter "$LOGDIR/$mode/$g.log")
 		fi
 	done
 done
