@@ -595,6 +595,7 @@ int sc_board_init(struct sc_board *b, struct sc_clock *clock,
 	struct sc_rtc_config rc = {
 		.wall_ns = c.wall_ns, .wall_opaque = c.wall_opaque,
 		.offset_s = c.rtc_offset_s, .policy = c.rtc_policy,
+		.bank2 = true,   /* ports 0x72/0x73, as the port table maps them */
 	};
 	struct sc_line irq8 = { rtc_irq8_cb, b };
 	if (sc_rtc_init(&b->rtc, clock, &rc, &irq8, trace))
@@ -664,7 +665,7 @@ void sc_board_destroy(struct sc_board *b)
 	if (!b->cfg.external_irqchip) {
 		sc_pit_reset(&b->pit);
 	}
-	sc_tick_stop(sc_rtc_tick(&b->rtc));
+	sc_rtc_destroy(&b->rtc);
 	pthread_mutex_destroy(&b->chipset.lock);
 	for (unsigned i = 0; i < SC_BOARD_MAX_IOAPICS; i++)
 		pthread_mutex_destroy(&b->io_dom[i].lock);

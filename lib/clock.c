@@ -39,6 +39,8 @@ void sc_timer_set_affinity(struct sc_clock *clock, struct sc_timer *timer, int v
 
 uint64_t sc_muldiv64(uint64_t a, uint64_t mul, uint64_t div)
 {
+	if (div == 0)
+		return UINT64_MAX;   /* saturate, like an overflowing result */
 	unsigned __int128 r = (unsigned __int128)a * mul / div;
 	return r > UINT64_MAX ? UINT64_MAX : (uint64_t)r;
 }
