@@ -2,7 +2,7 @@
 # splitvm tests: run.sh BUILD_DIR [unit test binaries...]
 #   - cmocka unit tests (loader, ACPI/MP tables, devices, chipset glue, options)
 #   - command line and start-up error tests against BUILD_DIR/splitvm (no KVM)
-#   - boot tests of build/guests/hello.elf on 1, 2, 8 vCPUs in both irqchip
+#   - boot tests of $O/guests/hello.elf on 1, 2, 8 vCPUs in both irqchip
 #     modes; skipped with "SKIP: /dev/kvm absent" on hosts without KVM
 # Last line: "vmm: N passed, N failed, N skipped".
 set -u
@@ -82,9 +82,9 @@ else
 	expect serial-unwritable 1 "cannot open serial output" -- --kernel "$G" --serial "$tmp/no/such/dir"
 	expect kvm-missing 1 "cannot open $tmp/no-kvm" -- --kernel "$G" --kvm-device "$tmp/no-kvm"
 	expect kvm-not-kvm 1 "not a usable KVM device" -- --kernel "$G" --kvm-device /dev/null
-	if [ -f build/guests/hello.elf ]; then
+	if [ -f $O/guests/hello.elf ]; then
 		# the real guest passes the loader and reaches the KVM step
-		expect hello-loads 1 "cannot open $tmp/no-kvm" -- --kernel build/guests/hello.elf \
+		expect hello-loads 1 "cannot open $tmp/no-kvm" -- --kernel $O/guests/hello.elf \
 			--cpus 8 --ioapics 2 --mem 512 --kvm-device "$tmp/no-kvm"
 	fi
 fi
@@ -167,10 +167,10 @@ for mode in split kernel; do
 		if [ ! -e /dev/kvm ]; then
 			skp "$name" "/dev/kvm absent"; continue
 		fi
-		if [ ! -f build/guests/hello.elf ]; then
-			skp "$name" "build/guests/hello.elf not built (make guests)"; continue
+		if [ ! -f $O/guests/hello.elf ]; then
+			skp "$name" "$O/guests/hello.elf not built (make guests)"; continue
 		fi
-		timeout 60 "$VM" --kernel build/guests/hello.elf --cpus "$n" --irqchip "$mode" \
+		timeout 60 "$VM" --kernel $O/guests/hello.elf --cpus "$n" --irqchip "$mode" \
 			--serial "$tmp/serial" --stats=json > /dev/null 2> "$tmp/err" < /dev/null
 		rc=$?
 		# hello passes with isa-debug-exit 0: status (0 << 1) | 1
