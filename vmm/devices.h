@@ -94,6 +94,8 @@ void vm_uart_init(struct vm_uart *u, const struct sc_line *irq,
 		  void (*tx)(void *opaque, uint8_t byte), void *tx_opaque);
 uint8_t vm_uart_read(struct vm_uart *u, unsigned off);
 void vm_uart_write(struct vm_uart *u, unsigned off, uint8_t val);
+/* Bytes the receiver can take now without an overrun (FIFO or holding register). */
+unsigned vm_uart_rx_room(const struct vm_uart *u);
 /* Host -> guest bytes; returns how many were accepted before overrun. */
 unsigned vm_uart_receive(struct vm_uart *u, const uint8_t *buf, unsigned n);
 

@@ -83,6 +83,13 @@ static bool rx_push(struct vm_uart *u, uint8_t b)
 	return true;
 }
 
+unsigned vm_uart_rx_room(const struct vm_uart *u)
+{
+	unsigned cap = fifo_on(u) ? UART_FIFO_LEN : 1;
+
+	return u->rx_count < cap ? cap - u->rx_count : 0;
+}
+
 unsigned vm_uart_receive(struct vm_uart *u, const uint8_t *buf, unsigned n)
 {
 	unsigned i, ok = 0;

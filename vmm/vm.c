@@ -1164,7 +1164,7 @@ static void main_loop(struct vm *vm)
 			ssize_t r;
 
 			pthread_mutex_lock(&vm->devs.uart.lock);
-			room = UART_FIFO_LEN - vm->devs.uart.rx_count;
+			room = vm_uart_rx_room(&vm->devs.uart);
 			pthread_mutex_unlock(&vm->devs.uart.lock);
 			if (!room)
 				continue;        /* guest has not drained the FIFO: wait */

@@ -128,7 +128,9 @@ static void test_uart_rx_data_available_and_fifo_trigger(void **state)
 	vm_uart_write(&u, UART_MCR, UART_MCR_OUT2);
 	vm_uart_write(&u, UART_IER, UART_IER_ERBFI);
 	/* 16450 mode: one byte holding register */
+	assert_int_equal(vm_uart_rx_room(&u), 1);
 	assert_int_equal(vm_uart_receive(&u, in, 1), 1);
+	assert_int_equal(vm_uart_rx_room(&u), 0);
 	assert_true(p.irq);
 	assert_int_equal(vm_uart_read(&u, UART_IIR), UART_IIR_RDI);
 	assert_true(vm_uart_read(&u, UART_LSR) & UART_LSR_DR);
@@ -137,6 +139,7 @@ static void test_uart_rx_data_available_and_fifo_trigger(void **state)
 	/* FIFO mode, trigger level 4 */
 	vm_uart_write(&u, UART_FCR, UART_FCR_ENABLE | (1u << UART_FCR_TRIG_SHIFT));
 	assert_int_equal(vm_uart_receive(&u, in, 2), 2);
+	assert_int_equal(vm_uart_rx_room(&u), UART_FIFO_LEN - 2);
 	assert_int_equal(vm_uart_read(&u, UART_IIR), UART_IIR_CTI | UART_IIR_FIFO);
 	assert_int_equal(vm_uart_receive(&u, in + 2, 2), 2);
 	assert_int_equal(vm_uart_read(&u, UART_IIR), UART_IIR_RDI | UART_IIR_FIFO);
