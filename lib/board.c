@@ -230,25 +230,35 @@ static bool external_level(const struct sc_board *b, unsigned kgsi)
 }
 
 /*
- * GSIs 0-15 are ISA lines, active high.  GSIs 16 and up are PCI-style
- * shared lines, active low (PCI 2.3 "INTA#"; Linux programs HPET routes on
- * them active low too): the wire idles high and a source asserting it
- * pulls it low.  The IOAPIC takes the electrical level and applies the
- * polarity its entry holds.
+ * Electrical level of a GSI's wire.  Lines are active high (ISA IRQs, the
+ * HPET's outputs) unless the VMM attached a PCI INTx# to the GSI
+ * (sc_board_attach_pci_intx): a PCI line is active low (PCI 2.3, 2.2.6)
+ * and idles high through its pull-up, and every source on it pulls it low
+ * when asserting.  The IOAPIC takes the electrical level and applies the
+ * polarity its entry holds, as the 82093AA does.
  */
-static bool gsi_electrical(unsigned gsi, bool asserted)
+static bool gsi_active_low(const struct sc_board *b, unsigned gsi)
 {
-	return gsi < 16 ? asserted : !asserted;
+	return b->active_low[gsi / 64] & (1ull << (gsi % 64));
 }
 
-/* Idle level of every line (init and reset). */
-static void lines_idle(struct sc_board *b)
+static bool gsi_electrical(const struct sc_board *b, unsigned gsi, bool asserted)
 {
-	for (unsigned g = 16; !b->cfg.external_irqchip && g < b->nr_gsis; g++) {
-		unsigned io, pin;
-		if (sc_board_gsi_to_pin(b, g, &io, &pin) == 0)
-			sc_ioapic_set_irq(&b->ioapic[io], pin, gsi_electrical(g, false));
-	}
+	return gsi_active_low(b, gsi) ? !asserted : asserted;
+}
+
+/* Chipset lock held: give the IOAPIC pin of @gsi its current wire level. */
+static void gsi_sync_pin(struct sc_board *b, unsigned gsi)
+{
+	unsigned io, pin;
+	if (sc_board_gsi_to_pin(b, gsi, &io, &pin))
+		return;
+	struct sc_board_domain *d = &b->io_dom[io];
+	pthread_mutex_lock(&d->lock);
+	d->outbox = b->chipset.outbox;
+	sc_ioapic_set_irq(&b->ioapic[io], pin, gsi_electrical(b, gsi, b->gsi_src[gsi] != 0));
+	d->outbox = NULL;
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* Chipset lock held.  Drive GSI @gsi's wired-OR for @source. */
@@ -268,15 +278,7 @@ static void gsi_drive(struct sc_board *b, unsigned gsi, unsigned source, bool le
 			b->ops.gsi_line(b->ops.opaque, k, external_level(b, k));
 		return;
 	}
-	unsigned io, pin;
-	if (sc_board_gsi_to_pin(b, gsi, &io, &pin))
-		return;
-	struct sc_board_domain *d = &b->io_dom[io];
-	pthread_mutex_lock(&d->lock);
-	d->outbox = b->chipset.outbox;
-	sc_ioapic_set_irq(&b->ioapic[io], pin, gsi_electrical(gsi, now != 0));
-	d->outbox = NULL;
-	pthread_mutex_unlock(&d->lock);
+	gsi_sync_pin(b, gsi);
 }
 
 /* Chipset lock held.  ISA IRQ @irq: PIC input @irq and GSI (0 -> 2). */
@@ -585,8 +587,6 @@ int sc_board_init(struct sc_board *b, struct sc_clock *clock,
 			sc_ioapic_set_hooks(&b->ioapic[i], &hk);
 		}
 
-		lines_idle(b);
-
 		struct sc_line out0 = { pit_out0_cb, b };
 		sc_pit_init(&b->pit, clock, &out0, trace);
 		sc_pit_set_policy(&b->pit, c.pit_policy);
@@ -605,6 +605,7 @@ int sc_board_init(struct sc_board *b, struct sc_clock *clock,
 		struct sc_hpet_config hc = {
 			.policy = c.hpet_policy,
 			.board_ack_mask = 0xffffffffu,
+			.fsb_mask = 0xffffffffu,   /* Tn_FSB_INT_DEL_CAP on every timer */
 		};
 		struct sc_hpet_irq_ops hi = {
 			.set_irq = hpet_set_irq_cb, .set_legacy = hpet_set_legacy_cb,
@@ -691,7 +692,9 @@ void sc_board_reset(struct sc_board *b)
 			for (unsigned p = 0; p < b->cfg.ioapic_pins; p++)
 				sc_ioapic_set_irq(&b->ioapic[i], p, false);
 		}
-		lines_idle(b);
+		for (unsigned g = 0; g < b->nr_gsis; g++)
+			if (gsi_active_low(b, g))
+				gsi_sync_pin(b, g);
 	}
 	if (!b->cfg.no_hpet)
 		sc_hpet_reset(&b->hpet);
@@ -892,14 +895,40 @@ unsigned sc_board_pci_intx_gsi(unsigned bus, unsigned dev, unsigned pin)
 	return 16u + (((dev + pin) & 3u) | ((bus & 1u) << 2));
 }
 
+int sc_board_attach_pci_intx(struct sc_board *b, unsigned bus, unsigned dev, unsigned pin)
+{
+	if (pin > 3 || dev > 31)
+		return -EINVAL;
+	unsigned gsi = sc_board_pci_intx_gsi(bus, dev, pin);
+	if (gsi >= b->nr_gsis)
+		return -EINVAL;
+	struct sc_board_outbox ob;
+	outbox_init(&ob);
+	dom_lock(&b->chipset, &ob);
+	if (!gsi_active_low(b, gsi)) {
+		b->active_low[gsi / 64] |= 1ull << (gsi % 64);
+		if (b->cfg.external_irqchip) {
+			/* KVM's IOAPIC takes assertion levels, not wire levels. */
+		} else {
+			gsi_sync_pin(b, gsi);
+		}
+	}
+	dom_unlock(&b->chipset);
+	outbox_flush(b, &ob);
+	return 0;
+}
+
 int sc_board_set_pci_intx(struct sc_board *b, unsigned bus, unsigned dev,
 			  unsigned pin, unsigned source, bool asserted)
 {
 	if (pin > 3 || dev > 31)
 		return -EINVAL;
-	/* The IOAPIC entry is programmed active low: the wire is low when
-	 * asserted (PCI 2.3, 2.2.6 "Interrupt pins" are active-low). */
-	return sc_board_set_gsi(b, sc_board_pci_intx_gsi(bus, dev, pin), source, asserted);
+	unsigned gsi = sc_board_pci_intx_gsi(bus, dev, pin);
+	if (gsi >= b->nr_gsis)
+		return -EINVAL;
+	if (!gsi_active_low(b, gsi))
+		sc_board_attach_pci_intx(b, bus, dev, pin);
+	return sc_board_set_gsi(b, gsi, source, asserted);
 }
 
 /* ------------------------------------------------------------ EOI path */
@@ -1029,6 +1058,7 @@ void sc_board_save(struct sc_board *b, struct sc_board_state_v1 *s)
 	s->hpet_edge_hold[1] = b->hpet_edge_hold[1];
 	memcpy(s->isa_src, b->isa_src, sizeof(s->isa_src));
 	memcpy(s->gsi_src, b->gsi_src, sizeof(s->gsi_src));
+	memcpy(s->active_low, b->active_low, sizeof(s->active_low));
 	if (!b->cfg.external_irqchip) {
 		sc_pic_save(&b->pic, &s->pic);
 		sc_pit_save(&b->pit, &s->pit);
@@ -1061,7 +1091,7 @@ static int board_validate(const struct sc_board *b, const struct sc_board_state_
 	    s->hpet_edge_hold[0] > 1 || s->hpet_edge_hold[1] > 1)
 		return -EINVAL;
 	for (unsigned g = b->nr_gsis; g < SC_BOARD_MAX_GSIS; g++)
-		if (s->gsi_src[g])
+		if (s->gsi_src[g] || (s->active_low[g / 64] & (1ull << (g % 64))))
 			return -EINVAL;
 	if (s->external_irqchip) {
 		if (!all_zero(&s->pic, sizeof(s->pic)) || !all_zero(&s->pit, sizeof(s->pit)) ||
@@ -1118,6 +1148,7 @@ int sc_board_restore(struct sc_board *b, const struct sc_board_state_v1 *s)
 	if (!rc) {
 		memcpy(b->isa_src, s->isa_src, sizeof(b->isa_src));
 		memcpy(b->gsi_src, s->gsi_src, sizeof(b->gsi_src));
+		memcpy(b->active_low, s->active_low, sizeof(b->active_low));
 		b->hpet_edge_hold[0] = s->hpet_edge_hold[0];
 		b->hpet_edge_hold[1] = s->hpet_edge_hold[1];
 	}

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define IOAPIC0 SC_BOARD_IOAPIC_BASE
 
@@ -241,6 +242,7 @@ static void test_pci_intx_swizzle(void **st)
 	assert_int_equal(sc_board_pci_intx_gsi(0, 3, 1), 16);
 	assert_int_equal(sc_board_pci_intx_gsi(1, 0, 2), 22);
 	struct env *e = env_new(NULL);
+	assert_int_equal(sc_board_attach_pci_intx(&e->b, 0, 1, 0), 0);
 	redir(e, 0, 17, LEVEL | IOAPIC_REDIR_INTPOL | 0x70, 0);
 	/* Active low: the wire idles high (deasserted), so programming the
 	 * entry delivers nothing; asserting pulls it low. */
@@ -252,6 +254,12 @@ static void test_pci_intx_swizzle(void **st)
 	sc_board_eoi(&e->b, 0x70);
 	assert_int_equal(e->n_msi, 1);
 	assert_int_equal(sc_board_set_pci_intx(&e->b, 0, 1, 4, SC_SRC_PCI, true), -EINVAL);
+	assert_int_equal(sc_board_attach_pci_intx(&e->b, 0, 1, 4), -EINVAL);
+	/* A GSI without a PCI device is an active-high wire (HPET routes). */
+	redir(e, 0, 20, 0x74, 0);
+	sc_board_set_gsi(&e->b, 20, SC_SRC_HPET, true);
+	assert_int_equal(e->n_msi, 2);
+	assert_int_equal(vec(&e->msi[1]), 0x74);
 	assert_int_equal(sc_board_set_pci_intx(&e->b, 0, 32, 0, SC_SRC_PCI, true), -EINVAL);
 	env_free(e);
 }
@@ -287,8 +295,7 @@ static void test_second_ioapic(void **st)
 	struct sc_board_config c = { .ioapics = 2 };
 	struct env *e = env_new(&c);
 	assert_int_equal(e->b.nr_gsis, 48);
-	/* GSI 30 is a PCI-style line: active low. */
-	redir(e, 1, 6, IOAPIC_REDIR_INTPOL | 0x66, 1);
+	redir(e, 1, 6, 0x66, 1);
 	assert_true(e->route_seen[30]);
 	assert_int_equal(e->n_msi, 0);
 	sc_board_set_gsi(&e->b, 30, SC_SRC_USER, true);
@@ -593,6 +600,161 @@ static void test_save_restore_round_trip(void **st)
 	env_free(e);
 }
 
+/* The host clock runs board callbacks inside its guard: the chipset lock
+ * is held during the callback and the outputs arrive after it is dropped. */
+struct host_env {
+	struct sc_host_clock hc;
+	struct sc_board b;
+	unsigned n_msi;
+	bool lock_free_in_cb;
+};
+
+static void host_msi(void *o, const struct sc_msi *m)
+{
+	struct host_env *h = o;
+	h->n_msi++;
+	/* Delivered after unlock: the chipset lock must be free here. */
+	if (pthread_mutex_trylock(&h->b.chipset.lock) == 0) {
+		pthread_mutex_unlock(&h->b.chipset.lock);
+	} else {
+		h->lock_free_in_cb = false;
+	}
+}
+
+static void test_host_clock_callbacks_deliver_after_unlock(void **st)
+{
+	struct host_env *h = calloc(1, sizeof(*h));
+	h->lock_free_in_cb = true;
+	assert_int_equal(sc_host_clock_init(&h->hc, 2, NULL, NULL), 0);
+	struct sc_board_config c = { .wall_ns = wall, .eoi_ack = true,
+				     .pit_policy = SC_TICK_DISCARD };
+	struct sc_board_ops ops = { .msi = host_msi, .opaque = h };
+	assert_int_equal(sc_board_init(&h->b, &h->hc.clock, &c, &ops, NULL), 0);
+	sc_board_attach_host_clock(&h->b, &h->hc);
+	sc_board_set_timer_affinity(&h->b, 1);
+	assert_int_equal(h->b.pit.affinity, 1);
+	/* Pin 2 unmasked, PIT at 1 kHz; the ticks live on queue 1. */
+	assert_true(sc_board_mmio_write(&h->b, IOAPIC0, 4, IOAPIC_REG_REDTBL + 4));
+	assert_true(sc_board_mmio_write(&h->b, IOAPIC0 + 0x10, 4, 0x30));
+	sc_board_pio_write(&h->b, 0x43, 1, 0x34);
+	sc_board_pio_write(&h->b, 0x40, 1, PIT_1KHZ & 0xff);
+	sc_board_pio_write(&h->b, 0x40, 1, PIT_1KHZ >> 8);
+	assert_true(sc_host_clock_next_deadline(&h->hc, 1) != UINT64_MAX);
+	struct timespec ts = { 0, 3000000 };
+	nanosleep(&ts, NULL);
+	assert_true(sc_host_clock_run_due(&h->hc, 1) >= 1);
+	assert_true(h->n_msi >= 1);
+	assert_true(h->lock_free_in_cb);
+	sc_board_destroy(&h->b);
+	sc_host_clock_destroy(&h->hc);
+	free(h);
+}
+
+static void test_eoi_storm_is_deferred(void **st)
+{
+	struct env *e = env_new(NULL);
+	redir(e, 0, 12, LEVEL | 0x6c, 0);
+	sc_board_set_gsi(&e->b, 12, SC_SRC_USER, true);
+	/* A guest that EOIs without ever quieting the device. */
+	for (unsigned i = 0; i < SC_IOAPIC_DEFAULT_EOI_STORM_LIMIT + 5; i++)
+		sc_board_eoi(&e->b, 0x6c);
+	unsigned n = e->n_msi;
+	assert_true(n <= SC_IOAPIC_DEFAULT_EOI_STORM_LIMIT + 2);
+	assert_true(e->b.retrigger_timer.armed);
+	/* The board's retrigger timer delivers it ~10 ms later. */
+	sc_fake_clock_advance(&e->clk, 20000000);
+	assert_int_equal(e->n_msi, n + 1);
+	env_free(e);
+}
+
+static void test_hpet_fsb_and_level_legacy(void **st)
+{
+	struct env *e = env_new(NULL);
+	uint64_t cap, tconf;
+	sc_board_mmio_read(&e->b, SC_BOARD_HPET_BASE, 8, &cap);
+	uint64_t ticks_1ms = 1000000000000ull / (cap >> 32);
+	/* Timer 2: FSB capable (board default), one-shot FSB message. */
+	sc_board_mmio_read(&e->b, SC_BOARD_HPET_BASE + 0x140, 8, &tconf);
+	assert_true(tconf & HPET_TN_FSB_INT_DEL_CAP);
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x150, 8,
+			    (0xfee00000ull << 32) | 0x4e);
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x148, 8, ticks_1ms);
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x140, 8,
+			    HPET_TN_INT_ENB_CNF | HPET_TN_FSB_EN_CNF);
+	/* Timer 1: level, legacy replacement -> IRQ8 -> IOAPIC pin 8. */
+	redir(e, 0, 8, LEVEL | 0x38, 0);
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x128, 8, 2 * ticks_1ms);
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x120, 8,
+			    HPET_TN_INT_ENB_CNF | HPET_TN_INT_TYPE_CNF);
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x010, 8,
+			    HPET_ENABLE_CNF | HPET_LEG_RT_CNF);
+	sc_fake_clock_advance(&e->clk, 1500000);
+	assert_int_equal(e->n_msi, 1);
+	assert_int_equal(e->msi[0].data, 0x4e);
+	sc_fake_clock_advance(&e->clk, 1000000);
+	assert_int_equal(e->n_msi, 2);
+	assert_int_equal(vec(&e->msi[1]), 0x38);
+	assert_true(e->b.isa_src[8] & (1u << SC_SRC_HPET));
+	/* Status write-1-clear drops the line; the EOI then finds it low. */
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x020, 8, 2);
+	assert_false(e->b.isa_src[8] & (1u << SC_SRC_HPET));
+	sc_board_eoi(&e->b, 0x38);
+	assert_int_equal(e->n_msi, 2);
+	/* Leaving legacy replacement releases the lines. */
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x010, 8, HPET_ENABLE_CNF);
+	assert_false(e->b.isa_src[0] & (1u << SC_SRC_HPET));
+	env_free(e);
+}
+
+static void test_odd_access_sizes(void **st)
+{
+	struct env *e = env_new(NULL);
+	uint32_t v;
+	/* Size 3 is not an x86 port access: treated as a byte. */
+	assert_true(sc_board_pio_write(&e->b, 0x70, 3, 0x0d));
+	assert_true(sc_board_pio_read(&e->b, 0x71, 3, &v));
+	assert_int_equal(v, 0x80);
+	/* 32-bit write to 0x20 writes 0x20, 0x21, 0x22 (not ours), 0x23. */
+	assert_true(sc_board_pio_write(&e->b, 0x20, 4, 0x00002011));
+	assert_false(sc_board_pio_read(&e->b, 0x22, 1, &v));
+	/* 64-bit IOAPIC access is two dword accesses. */
+	uint64_t q;
+	assert_true(sc_board_mmio_write(&e->b, IOAPIC0, 8, IOAPIC_REG_VER));
+	assert_true(sc_board_mmio_read(&e->b, IOAPIC0 + 0x10, 8, &q));
+	assert_int_equal(q & 0xff, IOAPIC_VERSION_ICH);
+	env_free(e);
+}
+
+static void test_external_mode_shares_kvm_gsi(void **st)
+{
+	struct sc_board_config c = { .external_irqchip = true, .no_hpet = true };
+	struct env *e = env_new(&c);
+	/* ISA IRQ0 (a VMM device) and GSI 2 share KVM GSI 0. */
+	sc_board_set_isa_irq(&e->b, 0, SC_SRC_USER, true);
+	assert_true(e->gsi_line[0]);
+	sc_board_set_gsi(&e->b, 2, SC_SRC_USER + 1, true);
+	sc_board_set_isa_irq(&e->b, 0, SC_SRC_USER, false);
+	assert_true(e->gsi_line[0]);
+	sc_board_set_gsi(&e->b, 2, SC_SRC_USER + 1, false);
+	assert_false(e->gsi_line[0]);
+	/* RTC ticks reach KVM as IRQ 8. */
+	outb(e, 0x70, 0x0b); outb(e, 0x71, 0x42);
+	sc_fake_clock_advance(&e->clk, 1000000);
+	assert_true(e->gsi_line[8]);
+	struct sc_tick_stats s;
+	assert_int_equal(sc_board_tick_stats(&e->b, 0, &s), -EINVAL);
+	assert_int_equal(sc_board_tick_stats(&e->b, 2, &s), -EINVAL);
+	assert_int_equal(sc_board_tick_stats(&e->b, 1, &s), 0);
+	struct sc_board_state_v1 *st_ = calloc(1, sizeof(*st_));
+	sc_board_save(&e->b, st_);
+	assert_int_equal(sc_board_restore(&e->b, st_), 0);
+	st_->pic.version = 1;
+	assert_int_equal(sc_board_restore(&e->b, st_), -EINVAL);
+	free(st_);
+	sc_board_reset(&e->b);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -613,6 +775,11 @@ int main(void)
 		cmocka_unit_test(test_reset_masks_and_reports_routes),
 		cmocka_unit_test(test_concurrent_eois),
 		cmocka_unit_test(test_save_restore_round_trip),
+		cmocka_unit_test(test_host_clock_callbacks_deliver_after_unlock),
+		cmocka_unit_test(test_eoi_storm_is_deferred),
+		cmocka_unit_test(test_hpet_fsb_and_level_legacy),
+		cmocka_unit_test(test_odd_access_sizes),
+		cmocka_unit_test(test_external_mode_shares_kvm_gsi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,9 @@
  *   HPET Tn_INT_ROUTE_CNF  -> GSI (IOAPIC 0 pins 0..23)
  *   ISA IRQ n (n != 0) .. PIC IRn and GSI n
  *   PCI INTx ............ GSI 16 + ((device + pin) & 3) | 4 * (bus & 1),
- *                         level, active low (MADT/MP table: no override)
+ *                         level, active low (MADT/MP table: no override);
+ *                         a GSI with a PCI INTx# attached idles high
+ *                         (pull-up), every other line idles low
  *   GSI g ............... IOAPIC i with gsi_base <= g < gsi_base + pins;
  *                         IOAPIC i has gsi_base = i * pins_per_ioapic.
  * A GSI's line is the wired-OR of its sources: each source (PIT, RTC,
@@ -197,6 +199,8 @@ struct sc_board {
 	uint32_t gsi_src[SC_BOARD_MAX_GSIS];
 	/* Per ISA IRQ, the sources driving the PIC input high. */
 	uint32_t isa_src[16];
+	/* GSIs with a PCI INTx# attached: active-low wires. */
+	uint64_t active_low[(SC_BOARD_MAX_GSIS + 63) / 64];
 
 	/* [0] PIT counter 0, [1 + n] HPET timer n. */
 	struct sc_board_ticker ticker[1 + SC_HPET_MAX_TIMERS];
@@ -232,6 +236,11 @@ bool sc_board_mmio_write(struct sc_board *b, uint64_t addr, unsigned size, uint6
 /* GSI router.  -EINVAL on a bad gsi/irq/source. */
 int sc_board_set_gsi(struct sc_board *b, unsigned gsi, unsigned source, bool level);
 int sc_board_set_isa_irq(struct sc_board *b, unsigned irq, unsigned source, bool level);
+/* Declare a PCI INTx# (pin 0..3 = INTA#..INTD#) wired to its GSI: the
+ * line becomes active low and idles high.  Done implicitly by the first
+ * sc_board_set_pci_intx(); call it at device creation so the guest sees
+ * an idle line before the first interrupt. */
+int sc_board_attach_pci_intx(struct sc_board *b, unsigned bus, unsigned dev, unsigned pin);
 /* PCI INTx (pin 0..3 = INTA#..INTD#), asserted = true. */
 int sc_board_set_pci_intx(struct sc_board *b, unsigned bus, unsigned dev,
 			  unsigned pin, unsigned source, bool asserted);
@@ -271,6 +280,7 @@ struct sc_board_state_v1 {
 	uint8_t hpet_edge_hold[2];
 	uint32_t isa_src[16];
 	uint32_t gsi_src[SC_BOARD_MAX_GSIS];
+	uint64_t active_low[(SC_BOARD_MAX_GSIS + 63) / 64];
 	struct sc_pic_state_v1 pic;
 	struct sc_pit_state_v1 pit;
 	struct sc_rtc_state_v1 rtc;
