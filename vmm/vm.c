@@ -44,6 +44,7 @@
 #define APIC_DM_MASK          (7u << 8)
 #define APIC_DM_NMI           (4u << 8)
 #define APIC_DM_EXTINT        (7u << 8)
+#define APIC_BASE_ENABLE      (1ull << 11)   /* IA32_APIC_BASE global enable */
 #define LVT0_REFRESH_NS       10000000ull   /* re-sample LVT0 at most every 10 ms */
 
 __attribute__((format(printf, 1, 2)))
@@ -908,6 +909,13 @@ static void present_pic(struct vcpu *v, bool edge)
 		/* LINT0 in NMI mode is edge-sensitive: one NMI per rising INT */
 		if (edge)
 			inject_nmi(v);
+		run->request_interrupt_window = 0;
+		return;
+	}
+	/* LINT0 takes the PIC only as unmasked ExtINT, or with the APIC
+	 * hardware-disabled (IA32_APIC_BASE bit 11 clear: LINT0 is INTR) */
+	if ((run->apic_base & APIC_BASE_ENABLE) &&
+	    ((v->lvt0 & APIC_LVT_MASKED) || (v->lvt0 & APIC_DM_MASK) != APIC_DM_EXTINT)) {
 		run->request_interrupt_window = 0;
 		return;
 	}

@@ -227,6 +227,7 @@ static int run_vcpu0(struct kvm_run *run)
 	}
 	run->ready_for_interrupt_injection = 1;
 	run->if_flag = 1;
+	run->apic_base = 0xfee00900;
 	if (step >= nsteps)
 		return block_until_signal(run, 0);
 	t = script[step];
@@ -380,6 +381,7 @@ static int vcpu_ioctl(int fd, unsigned long req, void *arg)
 			errno = EINVAL;
 			return -1;
 		}
+		run->apic_base = 0xfee00800;
 		if (id == 0) {
 			if (!parsed)
 				parse_script();

@@ -198,8 +198,8 @@ static void test_device_irq_reaches_ioapic_as_msi(void **state)
 	assert_int_equal(e.hv.n_msi, 1);
 	assert_int_equal(e.hv.msi[0].data & 0xff, 0x44);
 	chipset_set_isa_irq(e.cs, 4, CHIPSET_SRC_UART, false);
-	/* IRQ 16-23 (pc-testdev) go to the IOAPIC only, PCI-style active low */
-	redir(e.cs, 0, 17, 0x57 | (uint32_t)IOAPIC_REDIR_INTPOL);
+	/* IRQ 16-23 (pc-testdev) go to the IOAPIC only (active high: no PCI INTx#) */
+	redir(e.cs, 0, 17, 0x57);
 	assert_int_equal(chipset_set_isa_irq(e.cs, 17, CHIPSET_SRC_TESTDEV, true), 0);
 	assert_int_equal(e.hv.n_msi, 2);
 	assert_int_equal(e.hv.msi[1].data & 0xff, 0x57);
