@@ -98,9 +98,10 @@ check: deps
 	$(MAKE) check-extra
 	@echo "make check: all passed"
 
-.PHONY: check-extra
-check-extra::
-	@true
+.PHONY: check-extra install-test
+check-extra:: install-test
+install-test: lib
+	@scripts/install-test.sh
 
 demo:: deps all
 bench:: deps all
