@@ -212,7 +212,8 @@ int chipset_create(struct chipset **out, const struct chipset_config *cfg,
 		sc_board_attach_host_clock(&cs->board, cfg->host_clock);
 	sc_board_set_timer_affinity(&cs->board, 0);
 	cmos_memory(&cs->board, cfg->ram_size, cfg->ncpus);
-	cs->ioapic_version = IOAPIC_VERSION_ICH;
+	/* what the guest will read: ours, or KVM's in-kernel 82093AA-like one */
+	cs->ioapic_version = cfg->split ? IOAPIC_VERSION_ICH : IOAPIC_VERSION_82093AA;
 	if (cfg->hpet) {
 		uint64_t v = ~0ull;
 

@@ -268,6 +268,9 @@ static void test_ioapic_windows_and_holes(void **state)
 	assert_int_equal((ioapic_read(e.cs, 1, IOAPIC_REG_VER) >> 16) & 0xff, 23);
 	assert_int_equal(ioapic_read(e.cs, 1, IOAPIC_REG_VER) & 0xff,
 			 chipset_ioapic_version(e.cs));
+	/* IOAPIC IDs are their index, as the MADT and the MP table say */
+	assert_int_equal(ioapic_read(e.cs, 0, IOAPIC_REG_ID) >> 24, 0);
+	assert_int_equal(ioapic_read(e.cs, 1, IOAPIC_REG_ID) >> 24, 1);
 	/* no third IOAPIC: all ones */
 	assert_int_equal(chipset_mmio(e.cs, VM_IOAPIC_ADDR(2) + IOAPIC_IOWIN, 4, false, 0),
 			 0xffffffffu);
@@ -291,6 +294,7 @@ static void test_kernel_mode_lines_go_to_kvm(void **state)
 	assert_true(e.hv.line[4]);
 	chipset_set_isa_irq(e.cs, 4, CHIPSET_SRC_UART, false);
 	assert_false(e.hv.line[4]);
+	assert_int_equal(chipset_ioapic_version(e.cs), IOAPIC_VERSION_82093AA);
 	/* PIC ports are KVM's: not decoded here */
 	assert_int_equal(chipset_pio(e.cs, 0x21, 1, false, 0), 0xff);
 	/* RTC still ours */
