@@ -8,6 +8,7 @@
 #include "options.h"
 #include "vm.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -26,6 +27,8 @@ int main(int argc, char **argv)
 		vm_print_usage(stdout);
 		return 0;
 	}
+	/* a closed serial pipe drops guest output instead of killing the VMM */
+	signal(SIGPIPE, SIG_IGN);
 	if (vm_prepare(&vm, &opt)) {
 		vm_destroy(&vm);
 		return 1;

@@ -262,9 +262,15 @@ static void serial_tx(void *opaque, uint8_t b)
 {
 	struct vm *vm = opaque;
 
-	if (vm->serial_fd >= 0 && write(vm->serial_fd, &b, 1) < 0) {
-		/* output lost (closed pipe): the guest cannot tell */
-	}
+	ssize_t r;
+
+	if (vm->serial_fd < 0)
+		return;
+	/* the kick signal has no SA_RESTART (KVM_RUN must see it): retry */
+	do
+		r = write(vm->serial_fd, &b, 1);
+	while (r < 0 && errno == EINTR);
+	/* other failures (closed pipe): output lost, the guest cannot tell */
 }
 
 static void uart_irq(void *opaque, bool level)
