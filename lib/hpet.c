@@ -121,6 +121,24 @@ static bool e_to_ns(const struct sc_hpet *h, uint64_t e, uint64_t *ns)
 	return true;
 }
 
+/*
+ * A periodic timer's interrupts follow its comparator exactly unless the
+ * period (ticks, <= MAX_TICK_PERIOD) is shorter than the interrupt ceiling
+ * min_tick_ns (host protection, as the PIT's SC_PIT_MIN_TICK_NS).
+ */
+static bool exact_period(uint64_t min_tick_ns, uint64_t period)
+{
+	return period * SC_HPET_TICK_NS >= min_tick_ns;
+}
+
+/* Tick engine period: the comparator period, raised to the ceiling.  The
+ * comparator the guest reads keeps the programmed period. */
+static uint64_t tick_period_ns(const struct sc_hpet *h, uint64_t period)
+{
+	return exact_period(h->min_tick_ns, period) ? period * SC_HPET_TICK_NS
+						    : h->min_tick_ns;
+}
+
 /* ------------------------------------------------------------ outputs */
 
 /* Level of every output implied by the status bits (2.3.6). */
@@ -320,7 +338,7 @@ static void sched_start(struct sc_hpet *h, struct sc_hpet_timer *t)
 			return;   /* 64-bit comparator behind the counter: never */
 		t->anchor_e = first;
 		t->sched = SCHED_TICK;
-		sc_tick_start(&t->tick, ns, t->period * SC_HPET_TICK_NS);
+		sc_tick_start(&t->tick, ns, tick_period_ns(h, t->period));
 		return;
 	}
 	/*
@@ -390,6 +408,7 @@ int sc_hpet_init(struct sc_hpet *h, struct sc_clock *clock,
 	h->timers = timers;
 	h->vendor_id = cfg->vendor_id ? cfg->vendor_id : SC_HPET_VENDOR_INTEL;
 	h->board_ack_mask = cfg->board_ack_mask;
+	h->min_tick_ns = cfg->min_tick_ns ? cfg->min_tick_ns : SC_HPET_MIN_TICK_NS;
 	for (unsigned n = 0; n < timers; n++) {
 		struct sc_hpet_timer *t = &h->t[n];
 		uint32_t bit = 1u << n;
@@ -562,9 +581,12 @@ static void write_tn_cmp(struct sc_hpet *h, struct sc_hpet_timer *t,
 		 * A new rate: the pending match stays, the value is added from
 		 * that match on (2.3.9.2.2).  The tick engine keeps its
 		 * backlog and spaces the boundaries after the next one anew.
+		 * A clamped grid (either period below the ceiling) is not the
+		 * comparator's: restart from the pending match instead (below).
 		 */
 		uint64_t np = (t->period & ~mask) | (val & mask);
-		if (np && np <= MAX_TICK_PERIOD) {
+		if (np && np <= MAX_TICK_PERIOD && exact_period(h->min_tick_ns, np) &&
+		    exact_period(h->min_tick_ns, t->period)) {
 			uint64_t e = elapsed(h);
 			if (e >= t->anchor_e)
 				t->anchor_e += ((e - t->anchor_e) / t->period + 1) *
@@ -784,13 +806,16 @@ static int validate_sched(const struct sc_hpet_state_v1 *s,
 	     ts->deadline != s->counter_time + ts->next_e * SC_HPET_TICK_NS))
 		return -EINVAL;
 	if (ts->sched == SCHED_TICK) {
-		if (ts->anchor_e > lim ||
-		    ts->tick.period != ts->period * SC_HPET_TICK_NS)
+		/* The tick runs at the period or at a (chip-specific, see
+		 * compatible()) ceiling above it. */
+		if (ts->anchor_e > lim || ts->tick.period < ts->period * SC_HPET_TICK_NS)
 			return -EINVAL;
 		uint64_t first = s->counter_time + ts->anchor_e * SC_HPET_TICK_NS;
+		/* A clamped tick runs on its own grid from the first match. */
 		if (ts->tick.next_period != UINT64_MAX &&
 		    (ts->tick.next_period < first ||
-		     (ts->tick.next_period - first) % ts->tick.period))
+		     (ts->tick.period == ts->period * SC_HPET_TICK_NS &&
+		      (ts->tick.next_period - first) % ts->tick.period)))
 			return -EINVAL;
 	}
 	return 0;
@@ -841,6 +866,9 @@ static int compatible(const struct sc_hpet *h, const struct sc_hpet_state_v1 *s)
 			return -EINVAL;
 		if (!(t->caps & HPET_TN_SIZE_CAP) && ((ts->cmp | ts->period) >> 32))
 			return -EINVAL;
+		if (ts->sched == SCHED_TICK &&
+		    ts->tick.period != tick_period_ns(h, ts->period))
+			return -EINVAL;   /* another interrupt ceiling */
 		if (ts->wrap && (t->caps & HPET_TN_SIZE_CAP) &&
 		    !(ts->config & HPET_TN_32MODE_CNF))
 			return -EINVAL;   /* wrap events are for 32-bit timers */

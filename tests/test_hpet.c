@@ -72,7 +72,8 @@ static void cb_msi(void *o, const struct sc_msi *m)
 	rec(o, (struct ev){ .kind = EV_MSI, .addr = m->address, .data = m->data });
 }
 
-static struct fixture *fx_new(const struct sc_hpet_config *cfg)
+/* A chip with @cfg exactly as given (NULL: library defaults). */
+static struct fixture *fx_new_raw(const struct sc_hpet_config *cfg)
 {
 	struct fixture *f = test_calloc(1, sizeof(*f));
 	sc_fake_clock_init(&f->fc, 1000000);
@@ -83,6 +84,21 @@ static struct fixture *fx_new(const struct sc_hpet_config *cfg)
 	struct sc_msi_sink msi = { .send = cb_msi, .opaque = f };
 	assert_int_equal(sc_hpet_init(&f->h, &f->fc.clock, cfg, &ops, &msi, NULL), 0);
 	return f;
+}
+
+/*
+ * Most tests use microsecond periods for speed: they run without the
+ * periodic interrupt ceiling unless @cfg sets one (the ceiling has its own
+ * tests, test_periodic_ceiling_*).
+ */
+static struct fixture *fx_new(const struct sc_hpet_config *cfg)
+{
+	struct sc_hpet_config c = { 0 };
+	if (cfg)
+		c = *cfg;
+	if (!c.min_tick_ns)
+		c.min_tick_ns = SC_HPET_TICK_NS;
+	return fx_new_raw(&c);
 }
 
 static void fx_free(struct fixture *f)
@@ -555,6 +571,94 @@ static void test_periodic_zero_period_matches_once(void **state)
 	adv(f, NS(10000));
 	assert_int_equal(rises(f, EV_PIN, 20), 1);
 	assert_int_equal(rd(f, HPET_TN_CMP(0)), 50);
+	fx_free(f);
+}
+
+/* Periodic timer 0, edge, pin 20, period @period ticks from the next tick. */
+static void start_periodic(struct fixture *f, uint64_t period)
+{
+	wr(f, HPET_TN_CONF(0), HPET_TN_TYPE_CNF | HPET_TN_VAL_SET_CNF |
+				HPET_TN_INT_ENB_CNF | route(20));
+	wr(f, HPET_TN_CMP(0), period);
+	wr(f, HPET_TN_CMP(0), period);
+	enable(f);
+}
+
+/*
+ * A guest programming a 10 ns period gets interrupts at the ceiling
+ * (default SC_HPET_MIN_TICK_NS), not one host timer callback per 10 ns;
+ * the comparator still reads the next match of the programmed period.
+ */
+static void test_periodic_ceiling_bounds_interrupts(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new_raw(NULL);
+	assert_int_equal(f->h.min_tick_ns, SC_HPET_MIN_TICK_NS);
+	start_periodic(f, 1);
+	unsigned fired0 = f->fc.fired;
+	adv(f, 10 * SC_NSEC_PER_SEC / 1000);    /* 10 ms */
+	unsigned want = 10 * 1000000 / SC_HPET_MIN_TICK_NS;
+	assert_int_equal(f->lost, 0);
+	assert_in_range(rises(f, EV_PIN, 20), want - 1, want + 1);
+	assert_true(f->fc.fired - fired0 <= want + 2);
+	assert_int_equal(rd(f, HPET_TN_CMP(0)), rd(f, HPET_MAIN_CNT) + 1);
+	/* at and above the ceiling the period is exact */
+	struct sc_hpet_config cfg = { .min_tick_ns = 1000 };
+	struct fixture *g = fx_new_raw(&cfg);
+	start_periodic(g, 100);                 /* 1 us */
+	adv(g, 100000);
+	assert_int_equal(rises(g, EV_PIN, 20), 100);
+	fx_free(g);
+	fx_free(f);
+}
+
+/*
+ * Leaving the ceiling by a rate change (no Tn_VAL_SET_CNF) keeps the
+ * pending match; a clamped timer saves, validates and restores, but only
+ * into a chip with the same ceiling.
+ */
+static void test_periodic_ceiling_rate_change_and_restore(void **state)
+{
+	(void)state;
+	struct sc_hpet_config cfg = { .min_tick_ns = SC_HPET_MIN_TICK_NS };
+	struct fixture *f = fx_new(&cfg);
+	start_periodic(f, 3);
+	adv(f, 1000000 + NS(1));
+	struct sc_hpet_state_v1 *s = test_malloc(sizeof(*s));
+	sc_hpet_save(&f->h, s);
+	assert_int_equal(sc_hpet_validate(s), 0);
+	struct fixture *g = fx_new(&cfg);
+	sc_fake_clock_advance_to(&g->fc, f->fc.now);
+	assert_int_equal(sc_hpet_restore(&g->h, s), 0);
+	struct fixture *other = fx_new(NULL);   /* no ceiling */
+	sc_fake_clock_advance_to(&other->fc, f->fc.now);
+	assert_int_equal(sc_hpet_restore(&other->h, s), -EINVAL);
+
+	/* 1 ms from the pending match on, exactly */
+	uint64_t match = rd(f, HPET_TN_CMP(0));
+	wr(f, HPET_TN_CMP(0), 100000);
+	assert_int_equal(rd(f, HPET_TN_CMP(0)), match);
+	unsigned n0 = f->nev;
+	adv(f, 5 * 1000000);
+	uint64_t prev = 0;
+	unsigned n = 0;
+	for (unsigned i = n0; i < f->nev; i++) {
+		if (!f->ev[i].level)
+			continue;
+		if (prev)
+			assert_int_equal(f->ev[i].when - prev, 1000000);
+		else
+			assert_int_equal(f->ev[i].when,
+					 1000000 + NS(match - 0));
+		prev = f->ev[i].when;
+		n++;
+	}
+	assert_int_equal(n, 5);
+	sc_hpet_save(&f->h, s);
+	assert_int_equal(sc_hpet_validate(s), 0);
+	test_free(s);
+	fx_free(other);
+	fx_free(g);
 	fx_free(f);
 }
 
@@ -1198,6 +1302,8 @@ int main(void)
 		cmocka_unit_test(test_periodic_cap_enforced),
 		cmocka_unit_test(test_periodic_interrupt_count),
 		cmocka_unit_test(test_periodic_zero_period_matches_once),
+		cmocka_unit_test(test_periodic_ceiling_bounds_interrupts),
+		cmocka_unit_test(test_periodic_ceiling_rate_change_and_restore),
 		cmocka_unit_test(test_disable_stops_interrupts),
 		cmocka_unit_test(test_legacy_replacement_routing),
 		cmocka_unit_test(test_legacy_level_moves_line),

@@ -40,7 +40,12 @@
  *     nothing (Tn_INT_ENB_CNF clear, unrouted, line held by a level timer)
  *     are acknowledged right away.  FSB deliveries are always acknowledged right away (an
  *     edge MSI gives no EOI exit in split mode).  Level deliveries are
- *     acknowledged by the status write.
+ *     acknowledged by the status write.  A period shorter than
+ *     config.min_tick_ns (default SC_HPET_MIN_TICK_NS) interrupts at that
+ *     ceiling instead, on its own grid from the first match (host
+ *     protection: a 10 ns period would otherwise have the host run a timer
+ *     callback every 10 ns); the comparator the guest reads still advances
+ *     by the programmed period.
  *   - Comparator write semantics (2.3.8, 2.3.9.2.2): in one-shot mode a
  *     write sets the comparator.  In periodic mode a write sets the period
  *     (the value added at each match, "the last value written") and, when
@@ -92,6 +97,8 @@ extern "C" {
 #define SC_HPET_DEFAULT_TIMERS     3u
 #define SC_HPET_CLK_PERIOD_FS      10000000u   /* 10 ns: 100 MHz */
 #define SC_HPET_TICK_NS            10u
+/* Interrupt ceiling of periodic timers (20 kHz, as SC_PIT_MIN_TICK_NS). */
+#define SC_HPET_MIN_TICK_NS        50000u
 #define SC_HPET_VENDOR_INTEL       0x8086u
 #define SC_HPET_DEFAULT_ROUTE_CAP  0x00f00000u /* IOAPIC pins 20..23 */
 #define SC_HPET_LEGACY_IRQ_TIMER0  0u          /* ISA IRQ0 (2.3.7) */
@@ -142,6 +149,8 @@ struct sc_hpet_config {
 	uint32_t route_cap[SC_HPET_MAX_TIMERS]; /* 0 = SC_HPET_DEFAULT_ROUTE_CAP */
 	uint16_t vendor_id;         /* 0 = SC_HPET_VENDOR_INTEL */
 	enum sc_tick_policy policy; /* initial policy of every timer */
+	/* Periodic interrupt ceiling (ns); 0 = SC_HPET_MIN_TICK_NS. */
+	uint32_t min_tick_ns;
 };
 
 struct sc_hpet_irq_ops {
@@ -183,6 +192,7 @@ struct sc_hpet {
 	unsigned timers;
 	uint16_t vendor_id;
 	uint32_t board_ack_mask;
+	uint32_t min_tick_ns;   /* periodic interrupt ceiling */
 	uint64_t gen_conf;
 	uint64_t isr;
 	uint64_t counter;       /* main counter value at counter_time */
