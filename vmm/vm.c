@@ -1156,32 +1156,48 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* Main thread: wait for the stop event; forward stdin to the UART. */
+/*
+ * Main thread: wait for the stop event; forward a terminal on stdin to the
+ * UART receiver, never more than it holds (the guest paces the input).
+ */
 static void main_loop(struct vm *vm)
 {
 	bool use_stdin = vm->opt->serial == NULL && isatty(STDIN_FILENO);
+	bool rx_full = false;
 
 	while (!atomic_load(&vm->stopping)) {
 		struct pollfd p[2] = { { vm->stop_efd, POLLIN, 0 }, { STDIN_FILENO, POLLIN, 0 } };
 		bool intr = atomic_load(&vm->pic_level);
-		/* 10 ms while INT is high (stale LVT0 re-kicks), else 100 ms */
-		int n = poll(p, use_stdin ? 2 : 1, use_stdin || intr ? 10 : 100);
+		bool watch_stdin = use_stdin && !rx_full;
+		/* 10 ms while INT is high (stale LVT0 re-kicks) or the receiver is
+		 * full (look again), else 100 ms */
+		int n = poll(p, watch_stdin ? 2 : 1, intr || rx_full ? 10 : 100);
 
 		if (n < 0 && errno != EINTR)
 			break;
 		/* INT held high: vCPUs whose LVT0 sample is stale look again */
 		if (intr && atomic_load(&vm->pic_level))
 			kick_lint0(vm, true);
-		if (use_stdin && n > 0 && (p[1].revents & (POLLIN | POLLHUP))) {
+		rx_full = false;
+		if (use_stdin && (!watch_stdin || (n > 0 && (p[1].revents & (POLLIN | POLLHUP))))) {
 			uint8_t buf[UART_FIFO_LEN];
 			unsigned room;
 			ssize_t r;
 
+			if (!watch_stdin) {
+				/* we skipped stdin while the receiver was full: is it readable? */
+				struct pollfd q = { STDIN_FILENO, POLLIN, 0 };
+
+				if (poll(&q, 1, 0) <= 0 || !(q.revents & (POLLIN | POLLHUP)))
+					continue;
+			}
 			pthread_mutex_lock(&vm->devs.uart.lock);
 			room = vm_uart_rx_room(&vm->devs.uart);
 			pthread_mutex_unlock(&vm->devs.uart.lock);
-			if (!room)
-				continue;        /* guest has not drained the FIFO: wait */
+			if (!room) {
+				rx_full = true;  /* guest has not drained the receiver */
+				continue;
+			}
 			r = read(STDIN_FILENO, buf, room);
 			if (r <= 0) {
 				use_stdin = false;

@@ -162,6 +162,21 @@ else
 	fake fake-fail-entry 1 "failentry" "hardware_entry_failure_reason 0x21" -- --kernel "$G"
 	FAKEKVM_MISSING=121 fake fake-missing-split-cap 1 "" "KVM lacks capability KVM_CAP_SPLIT_IRQCHIP" -- --kernel "$G"
 	FAKEKVM_MISSING=136 fake fake-missing-immediate-exit 1 "" "KVM lacks capability KVM_CAP_IMMEDIATE_EXIT" -- --kernel "$G"
+	# COM1 receiver fed from a terminal on stdin (script(1) provides a pty)
+	if command -v script > /dev/null; then
+		rm -f "$tmp/fk.log"
+		(sleep 0.5; printf 'AB\n'; sleep 3) | FAKEKVM_DEV=$tmp/fake-kvm FAKEKVM_LOG=$tmp/fk.log \
+			FAKEKVM_SCRIPT="o1:3fa:1 wait:1500 i1:3fd:61 i1:3f8:41 i1:3f8:42 i1:3f8:a i1:3fd:60 o1:f4:0" \
+			LD_PRELOAD=$FK timeout 20 script -qec "$VM --kernel $G --kvm-device $tmp/fake-kvm" /dev/null \
+			> /dev/null 2>&1
+		if [ "$(grep -c '^read ok' "$tmp/fk.log" 2>/dev/null)" = 5 ] && ! grep -q '^FAIL' "$tmp/fk.log"; then
+			ok fake-uart-stdin-rx
+		else
+			bad fake-uart-stdin-rx "$(grep '^FAIL' "$tmp/fk.log" 2>/dev/null | head -2)"
+		fi
+	else
+		skp fake-uart-stdin-rx "script(1) not installed"
+	fi
 	fake fake-255cpu 1 "o1:f4:0" "cpuid vcpu=254 apic_id=254" -- --kernel "$G" --cpus 255
 fi
 
