@@ -10,7 +10,7 @@
  * threads post to it (vcpu.pending) and the host-clock deadline queue of
  * that vCPU.  A kick is a bit in vcpu.pending plus SIGUSR1 to the thread:
  * the handler sets kvm_run.immediate_exit, so a kick that lands before
- * KVM_RUN makes it return EINTR at once (api.rst 5. "immediate_exit").
+ * KVM_RUN makes it return EINTR at once (api.rst, "immediate_exit").
  * Each vCPU thread owns a POSIX timer (SIGEV_THREAD_ID, CLOCK_MONOTONIC,
  * absolute) armed at its queue's earliest deadline; its signal is the same
  * kick.  Timer callbacks therefore run on the vCPU thread that takes the
@@ -35,8 +35,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define KVM_TSS_ADDR          0xfffbd000ul   /* 3 pages below the identity map */
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ull
+#define KVM_TSS_ADDR          0xfffbd000ul   /* 3 pages, up to 0xfffbffff */
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ull  /* 1 page just below the TSS */
 #define BOOT_GDT_ADDR         0x8f00u
 #define BOOT_STACK_TOP        0x8000u
 #define APIC_LVT0_OFF         0x350u
@@ -168,7 +168,7 @@ static void ops_send_msi(void *opaque, const struct sc_msi *m)
 	msi.address_lo = (uint32_t)m->address;
 	msi.address_hi = (uint32_t)(m->address >> 32);
 	msi.data = m->data;
-	/* api.rst 4.71 KVM_SIGNAL_MSI: >0 delivered, 0 blocked by the guest */
+	/* api.rst, KVM_SIGNAL_MSI: >0 delivered, 0 blocked by the guest */
 	r = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
 	if (r < 0)
 		err("KVM_SIGNAL_MSI(addr 0x%llx data 0x%x): %s",
@@ -198,7 +198,7 @@ static void ops_set_routes(void *opaque, const struct chipset_route *routes, uns
 		e->u.msi.address_hi = (uint32_t)(routes[i].msg.address >> 32);
 		e->u.msi.data = routes[i].msg.data;
 	}
-	/* api.rst 4.52 KVM_SET_GSI_ROUTING: replaces the whole table */
+	/* api.rst, KVM_SET_GSI_ROUTING: replaces the whole table */
 	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, tbl) < 0) {
 		char msg[128];
 
@@ -251,7 +251,7 @@ static void ops_irq_line(void *opaque, unsigned gsi, bool level)
 	memset(&irq, 0, sizeof(irq));
 	irq.irq = gsi;
 	irq.level = level;
-	/* api.rst 4.25 KVM_IRQ_LINE */
+	/* api.rst, KVM_IRQ_LINE */
 	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
 		err("KVM_IRQ_LINE(%u, %d): %s", gsi, level, strerror(errno));
 }
@@ -502,7 +502,7 @@ static int set_memory(struct vm *vm)
 {
 	struct kvm_userspace_memory_region mr;
 
-	/* api.rst 4.35 KVM_SET_USER_MEMORY_REGION; RAM above 3 GiB moves above 4 GiB */
+	/* api.rst, KVM_SET_USER_MEMORY_REGION; RAM above 3 GiB moves above 4 GiB */
 	memset(&mr, 0, sizeof(mr));
 	mr.slot = 0;
 	mr.guest_phys_addr = 0;
@@ -537,7 +537,7 @@ static struct kvm_cpuid2 *get_supported_cpuid(struct vm *vm)
 		if (!c)
 			return NULL;
 		c->nent = n;
-		/* api.rst 4.46 KVM_GET_SUPPORTED_CPUID: E2BIG if nent is too small */
+		/* api.rst, KVM_GET_SUPPORTED_CPUID: E2BIG if nent is too small */
 		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
 			return c;
 		free(c);
@@ -723,7 +723,7 @@ int vm_open_kvm(struct vm *vm)
 		    CHECK_CAP(vm, vm->vm_fd, KVM_CAP_SIGNAL_MSI) < 0 ||
 		    CHECK_CAP(vm, vm->vm_fd, KVM_CAP_USER_NMI) < 0)
 			return -1;
-		/* api.rst 7.x KVM_CAP_SPLIT_IRQCHIP: args[0] = IOAPIC pins reserved
+		/* api.rst, KVM_CAP_SPLIT_IRQCHIP: args[0] = IOAPIC pins reserved
 		 * as GSIs; must precede vCPU creation */
 		memset(&cap, 0, sizeof(cap));
 		cap.cap = KVM_CAP_SPLIT_IRQCHIP;
@@ -760,7 +760,7 @@ int vm_open_kvm(struct vm *vm)
 		if (kernel_irqchip_routing(vm))
 			return -1;
 	}
-	/* api.rst 4.40 KVM_SET_TSS_ADDR, 4.48 KVM_SET_IDENTITY_MAP_ADDR: before vCPUs */
+	/* api.rst, KVM_SET_TSS_ADDR and KVM_SET_IDENTITY_MAP_ADDR: before vCPUs */
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0) {
 		err("KVM_SET_TSS_ADDR: %s", strerror(errno));
 		return -1;
@@ -825,7 +825,7 @@ int vm_open_kvm(struct vm *vm)
 			if (setup_boot_cpu(vm, v))
 				goto fail;
 		} else {
-			/* APs wait for INIT/SIPI from the guest (api.rst 4.38) */
+			/* APs wait for INIT/SIPI from the guest (api.rst, KVM_SET_MP_STATE) */
 			struct kvm_mp_state mp = { KVM_MP_STATE_UNINITIALIZED };
 
 			if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0) {
@@ -864,7 +864,7 @@ static void vcpu_fail(struct vcpu *v, const char *fmt, ...)
 	vm_request_exit(v->vm, VM_EXIT_ERROR, 1, full);
 }
 
-/* Sample LVT0 with KVM_GET_LAPIC (api.rst 4.57) on this vCPU's thread. */
+/* Sample LVT0 with KVM_GET_LAPIC (api.rst) on this vCPU's thread. */
 static void refresh_lvt0(struct vcpu *v, bool force)
 {
 	struct kvm_lapic_state ls;
@@ -890,7 +890,7 @@ static void refresh_lvt0(struct vcpu *v, bool force)
 
 static void inject_nmi(struct vcpu *v)
 {
-	/* api.rst 4.65 KVM_NMI */
+	/* api.rst, KVM_NMI */
 	if (ioctl(v->fd, KVM_NMI, 0) < 0)
 		vcpu_fail(v, "KVM_NMI: %s", strerror(errno));
 	else
@@ -926,7 +926,7 @@ static void present_pic(struct vcpu *v, bool edge)
 		return;
 	}
 	/*
-	 * ExtINT: KVM_INTERRUPT (api.rst 4.16) when the vCPU can take it now,
+	 * ExtINT: KVM_INTERRUPT (api.rst) when the vCPU can take it now,
 	 * else ask for an interrupt window exit.  ready_for_interrupt_injection
 	 * already includes "LINT0 accepts PIC interrupts" for the in-kernel LAPIC.
 	 */
@@ -1067,7 +1067,7 @@ static void handle_exit(struct vcpu *v)
 		handle_mmio(v);
 		break;
 	case KVM_EXIT_IOAPIC_EOI:
-		/* api.rst 5. KVM_EXIT_IOAPIC_EOI: run->eoi.vector */
+		/* api.rst, KVM_EXIT_IOAPIC_EOI: run->eoi.vector */
 		v->eoi_exits++;
 		chipset_eoi(vm->cs, run->eoi.vector);
 		break;
