@@ -371,6 +371,10 @@ level_eoi_locks=$(val "$out/locks.csv" 1 roundtrip_level 4)
 fast_eoi_locks=$(val "$out/locks.csv" 1 eoi_fast 4)
 over_goal=$(awk -F, 'NR > 1 && $10 > 2 { printf "%s%s (%.2f %%)", n++ ? ", " : "", $1, $10 } END { if (!n) printf "none" }' "$out/access.csv")
 acc_pit_pct_i=$(val "$out/access.csv" 1 pit 10)
+lib_p50=$(val "$out/latency.csv" 1 delay 9 2 idle 3 pit)
+lat_p50=$(val "$out/latency.csv" 1 delay 6 2 idle 3 pit)
+lat_p99=$(val "$out/latency.csv" 1 delay 7 2 idle 3 pit)
+lat_hog_p99=$(val "$out/latency.csv" 1 delay 7 2 hog 3 pit)
 board_kib=$(awk -F, '$1 == "per_vm_total" { printf "%.1f", $2 / 1024 }' "$out/mem.csv")
 
 {
@@ -499,6 +503,11 @@ sent from a timer callback, host time of the \`ops.msi\` callback on the
 servicing thread minus the host time of the timer's deadline (owed ticks
 released later by an EOI are not samples). p50 and p99 are medians over
 runs, max is the maximum. Under \`stall\` the max is the stall itself.
+\`lib_p50_us\`/\`lib_p99_us\`: the library's part, from the host clock's
+dispatch of the timer callback (the board's guard taking the chipset lock)
+to the MSI callback after unlock; the rest of the latency is the host
+waking the servicing thread from \`clock_nanosleep()\`, which the library
+does not control.
 
 $(md_table "$out/latency.csv")
 
@@ -549,7 +558,11 @@ point run back to back in every repetition; \`board_over_global\` is the
 median of the per-repetition ratios. **This machine has 2 CPUs: beyond 2
 threads the threads are oversubscribed** (time-sliced), so throughput cannot
 scale past 2 threads; what the table shows beyond 2 is how each variant
-degrades under oversubscription and contention.
+degrades under oversubscription and contention. Other processes share the
+machine: a run with more threads wins a larger share of it, which can lift
+wall-clock throughput past the 1-thread figure even without any real
+scaling; \`cpus_used\` shows the share a run got and \`*_per_cpu_s\` (EOIs
+per CPU-second the threads consumed) is the load-independent figure.
 
 $(md_table "$out/eoi.csv")
 
@@ -609,7 +622,12 @@ KVM workloads on a machine with \`/dev/kvm\`.
   $(awk -v a="$EXIT_US" 'BEGIN { printf "%.1f", 2 * a * 1000 / 1e6 * 100 }') % of a CPU against
   $(awk -v b="$KEXIT_US" 'BEGIN { printf "%.2f", b * 1000 / 1e6 * 100 }')-$(awk -v b="$KEXIT_US" 'BEGIN { printf "%.1f", 2 * b * 1000 / 1e6 * 100 }') %.
   Accuracy is not worse: with \`delay\`/\`catchup\` no tick was lost above,
-  under a CPU hog and a 50 ms stall.
+  under a CPU hog and a 50 ms stall. Latency: the library's part of a
+  tick's delivery is ${lib_p50} us (p50, PIT, \`delay\`, idle); the
+  deadline-to-MSI latency measured here (${lat_p50} us p50, ${lat_p99} us p99 idle,
+  ${lat_hog_p99} us p99 under the hog) is the host waking a userspace thread, which
+  an in-kernel hrtimer does not pay: expect split-mode timer interrupts to
+  arrive later and with more jitter than in-kernel ones on a loaded host.
 - **Level-triggered interrupts.** Each level EOI is a userspace exit
   (\`KVM_EXIT_IOAPIC_EOI\`) in split mode, handled in the kernel otherwise:
   about ${EXIT_US} us against ${KEXIT_US} us per interrupt, plus the library's EOI
