@@ -177,7 +177,8 @@ static void parse_script(void)
 static int block_until_signal(struct kvm_run *run, uint64_t until)
 {
 	for (;;) {
-		struct timespec ts = { 0, 2000000 };
+		/* short naps: a signal landing just before nanosleep() is seen late */
+		struct timespec ts = { 0, until ? 2000000 : 20000000 };
 
 		if (run->immediate_exit) {
 			run->exit_reason = KVM_EXIT_INTR;
