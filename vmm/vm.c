@@ -897,12 +897,19 @@ static void inject_nmi(struct vcpu *v)
 		v->nmis_injected++;
 }
 
-/* PIC INT at this vCPU's LINT0, in the mode LVT0 holds (split mode). */
-static void present_pic(struct vcpu *v, bool edge)
+/*
+ * PIC INT at this vCPU's LINT0, in the mode LVT0 holds (split mode).  An
+ * edge is a rising INT this vCPU has not presented yet (vm.pic_edges moved
+ * since): kicks may come late or twice, the edge count says what happened.
+ */
+static void present_pic(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct kvm_run *run = v->run;
+	uint64_t gen = atomic_load(&vm->pic_edges);
+	bool edge = gen != v->lint0_edges_seen;
 
+	v->lint0_edges_seen = gen;
 	if (edge)
 		refresh_lvt0(v, true);
 	if (!atomic_load(&vm->pic_level)) {
@@ -999,7 +1006,7 @@ static void vcpu_service(struct vcpu *v)
 	}
 	if ((pend & VCPU_PEND_PIC) || atomic_load(&vm->pic_level) ||
 	    v->run->request_interrupt_window)
-		present_pic(v, pend & VCPU_PEND_PIC);
+		present_pic(v);
 	else
 		refresh_lvt0(v, false);
 }

@@ -23,7 +23,7 @@
 #define VM_KICK_SIGNAL     SIGUSR1
 
 /* vcpu.pending bits: work posted by other threads */
-#define VCPU_PEND_PIC    (1u << 0)   /* PIC INT rose: sample LVT0, present it */
+#define VCPU_PEND_PIC    (1u << 0)   /* PIC INT rose or is held: present it */
 #define VCPU_PEND_NMI    (1u << 1)   /* PIT tick for an NMI-mode LINT0 */
 #define VCPU_PEND_TIMER  (1u << 2)   /* re-arm the per-thread timer */
 #define VCPU_PEND_STOP   (1u << 3)
@@ -49,6 +49,7 @@ struct vcpu {
 	_Atomic bool lint0_nmi;       /* cached: LVT0 unmasked, delivery mode NMI */
 	_Atomic bool lint0_live;      /* cached: LVT0 unmasked ExtINT or NMI */
 	uint64_t pit_delivered_seen, pic_edges_seen;
+	uint64_t lint0_edges_seen;    /* vm.pic_edges already presented at LINT0 */
 	uint64_t exits[VM_NR_EXIT_REASONS];
 	uint64_t eoi_exits, extint_injected, nmis_injected, window_requests;
 };

@@ -141,6 +141,15 @@ else
 	PIT="mw4:fec00000:14 mw4:fec00010:30 mw4:fec00000:15 mw4:fec00010:0 o1:43:34 o1:40:a9 o1:40:4"
 	FAKEKVM_LVT0=400 fake fake-lint0-nmi 1 "o1:20:11 o1:21:20 o1:21:4 o1:21:1 o1:21:f7 o1:2003:1 wait:50 o1:f4:0" \
 		"nmi vcpu=0" -- --kernel "$G"
+	# every NMI-mode LINT0 sees the rising INT once, however often it is kicked
+	FAKEKVM_LVT0=400 fake fake-lint0-nmi-4cpu 1 \
+		"o1:20:11 o1:21:20 o1:21:4 o1:21:1 o1:21:f7 o1:2003:1 wait:80 o1:f4:0" \
+		"nmi vcpu=0|nmi vcpu=1|nmi vcpu=2|nmi vcpu=3" -- --kernel "$G" --cpus 4
+	if [ "$(grep -c '^nmi vcpu=2$' "$tmp/fk.log")" != 1 ]; then
+		bad fake-lint0-nmi-once "vCPU 2 got $(grep -c '^nmi vcpu=2$' "$tmp/fk.log") NMIs for one edge"
+	else
+		ok fake-lint0-nmi-once
+	fi
 	fake fake-pit-tick-eoi-ack 1 "$PIT wait:100 eoi:30 wait:20 eoi:30 wait:20 eoi:30 wait:20 o1:f4:0" \
 		"route gsi=2 data=0x8030|msi addr=0xfee00000 data=0x30|re:\"tick_acks\":\\{\"eoi\":[1-9]|re:\"pit\":\\{\"delivered\":[2-9]" -- \
 		--kernel "$G" --stats=json
