@@ -360,12 +360,17 @@ static void rtc_sync(struct sc_rtc *rtc, uint64_t now)
 	rtc->sync_vt = now;
 }
 
-static bool irqf(const struct sc_rtc *rtc)
+/* "IRQF": a flag of register C (@c) whose enable in register B (@b) is set. */
+static bool irqf_of(uint8_t b, uint8_t c)
 {
-	uint8_t b = rtc->cmos[RTC_REG_B], c = rtc->cmos[RTC_REG_C];
 	return ((c & RTC_REG_C_PF) && (b & RTC_REG_B_PIE)) ||
 	       ((c & RTC_REG_C_AF) && (b & RTC_REG_B_AIE)) ||
 	       ((c & RTC_REG_C_UF) && (b & RTC_REG_B_UIE));
+}
+
+static bool irqf(const struct sc_rtc *rtc)
+{
+	return irqf_of(rtc->cmos[RTC_REG_B], rtc->cmos[RTC_REG_C]);
 }
 
 /* IRQ# is asserted while IRQF is set ("IRQF" in register C). */
@@ -805,6 +810,13 @@ int sc_rtc_validate(const struct sc_rtc_state_v1 *s)
 	uint8_t a = s->cmos[RTC_REG_A], b = s->cmos[RTC_REG_B];
 	if ((a & RTC_REG_A_UIP) || (s->cmos[RTC_REG_C] & (RTC_REG_C_IRQF | 0x0f)) ||
 	    s->cmos[RTC_REG_D] != RTC_REG_D_VRT)
+		return -EINVAL;
+	/*
+	 * IRQ8 is asserted only while IRQF is set.  (IRQF set with the line
+	 * still low is legal: a flag accounted by a register read before the
+	 * update timer or the tick that raises the line has run.)
+	 */
+	if (s->irq_level && !irqf_of(b, s->cmos[RTC_REG_C]))
 		return -EINVAL;
 	if (s->off_ns < 0 || s->off_ns >= NS_PER_SEC || s->off_s > OFF_S_LIMIT ||
 	    s->off_s < -OFF_S_LIMIT || s->sync_vt > INT64_MAX ||

@@ -1166,6 +1166,7 @@ static void test_restore_rejects_corrupt_state(void **state)
 	REJECT(s.index2 = 0xff);
 	REJECT(s.nmi_masked = 2);
 	REJECT(s.irq_level = 3);
+	REJECT(s.irq_level = 1; s.cmos[RTC_REG_C] = 0);    /* line up, no IRQF */
 	REJECT(s.raw_valid = 2);
 	REJECT(s.pf_delivered = 9);
 	REJECT(s.dow_adj = 7);
