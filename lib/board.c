@@ -989,6 +989,23 @@ int sc_board_pic_inta(struct sc_board *b)
 	return v;
 }
 
+void sc_board_pic_nmi_taken(struct sc_board *b)
+{
+	if (b->cfg.external_irqchip)
+		return;
+	struct sc_board_outbox ob;
+	outbox_init(&ob);
+	dom_lock(&b->chipset, &ob);
+	for (unsigned s = 0; s < NR_TICKERS; s++) {
+		if (b->ticker[s].wait_inta) {
+			b->stats.tick_acks_nmi++;
+			ticker_done(b, s);
+		}
+	}
+	dom_unlock(&b->chipset);
+	outbox_flush(b, &ob);
+}
+
 bool sc_board_nmi_masked(struct sc_board *b)
 {
 	pthread_mutex_lock(&b->chipset.lock);

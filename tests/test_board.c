@@ -755,6 +755,30 @@ static void test_external_mode_shares_kvm_gsi(void **st)
 	env_free(e);
 }
 
+static void test_pit_tick_acked_by_nmi(void **st)
+{
+	struct env *e = env_new(NULL);
+	pic_setup(e, 0xfe, 0xff);          /* IRQ0 at the PIC, pin 2 masked */
+	pit_program_mode2(e, PIT_1KHZ);
+	/* LINT0 in NMI mode: INT rises per tick, the VMM sends NMIs and says
+	 * so; each tick is then acknowledged without an INTA cycle. */
+	unsigned rises = 0;
+	sc_fake_clock_advance(&e->clk, PIT_PERIOD_NS / 2);   /* off the grid */
+	for (int i = 0; i < 5; i++) {
+		unsigned c = e->intr_changes;
+		sc_fake_clock_advance(&e->clk, PIT_PERIOD_NS);
+		if (e->intr_changes != c && e->intr)
+			rises++;
+		sc_board_pic_nmi_taken(&e->b);
+	}
+	struct sc_tick_stats s;
+	sc_board_tick_stats(&e->b, 0, &s);
+	assert_int_equal(s.delivered, 5);
+	assert_int_equal(rises, 5);
+	assert_int_equal(e->b.stats.tick_acks_nmi, 5);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -780,6 +804,7 @@ int main(void)
 		cmocka_unit_test(test_hpet_fsb_and_level_legacy),
 		cmocka_unit_test(test_odd_access_sizes),
 		cmocka_unit_test(test_external_mode_shares_kvm_gsi),
+		cmocka_unit_test(test_pit_tick_acked_by_nmi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

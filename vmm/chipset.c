@@ -313,6 +313,12 @@ int chipset_pic_inta(struct chipset *cs)
 	return sc_board_pic_inta(&cs->board);
 }
 
+void chipset_pic_nmi_taken(struct chipset *cs)
+{
+	/* no INTA follows an NMI-mode LINT0: the PIC's ticks are taken */
+	sc_board_pic_nmi_taken(&cs->board);
+}
+
 void chipset_eoi(struct chipset *cs, uint8_t vector)
 {
 	/* lock-free filter first (sc_ioapic_eoi_wanted + tick bitmap) in the board */

@@ -83,6 +83,8 @@ int chipset_set_isa_irq(struct chipset *cs, unsigned irq, enum chipset_source sr
 bool chipset_pic_intr(struct chipset *cs);
 /* INTA cycle: vector, or -1 when INT dropped meanwhile. */
 int chipset_pic_inta(struct chipset *cs);
+/* PIC INT went to the vCPUs as NMIs (LINT0 in NMI mode): acks its ticks. */
+void chipset_pic_nmi_taken(struct chipset *cs);
 /* KVM_EXIT_IOAPIC_EOI for @vector: tick acks, then the IOAPIC EOI path. */
 void chipset_eoi(struct chipset *cs, uint8_t vector);
 /* vCPU loop: apply deferred work (timer affinity after a route change). */

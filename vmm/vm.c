@@ -919,9 +919,12 @@ static void present_pic(struct vcpu *v)
 	if (!v->lvt0_valid)
 		refresh_lvt0(v, true);
 	if (!(v->lvt0 & APIC_LVT_MASKED) && (v->lvt0 & APIC_DM_MASK) == APIC_DM_NMI) {
-		/* LINT0 in NMI mode is edge-sensitive: one NMI per rising INT */
-		if (edge)
+		/* LINT0 in NMI mode is edge-sensitive: one NMI per rising INT;
+		 * no INTA cycle follows, so the NMI is the ticks' acknowledgement */
+		if (edge) {
 			inject_nmi(v);
+			chipset_pic_nmi_taken(vm->cs);
+		}
 		run->request_interrupt_window = 0;
 		return;
 	}
@@ -1001,8 +1004,10 @@ static void vcpu_service(struct vcpu *v)
 		return;
 	if (pend & VCPU_PEND_NMI) {
 		refresh_lvt0(v, true);
-		if (atomic_load(&v->lint0_nmi))
+		if (atomic_load(&v->lint0_nmi)) {
 			inject_nmi(v);
+			chipset_pic_nmi_taken(vm->cs);
+		}
 	}
 	if ((pend & VCPU_PEND_PIC) || atomic_load(&vm->pic_level) ||
 	    v->run->request_interrupt_window)

@@ -173,6 +173,7 @@ struct sc_board_stats {
 	uint64_t gsi_raised[SC_BOARD_MAX_GSIS];  /* rising edges per GSI */
 	uint64_t tick_acks_eoi;
 	uint64_t tick_acks_inta;
+	uint64_t tick_acks_nmi;
 	uint64_t tick_acks_auto;
 };
 
@@ -255,6 +256,12 @@ void sc_board_eoi(struct sc_board *b, uint8_t vector);
 /* PIC output, for ExtINT delivery: INT level and the INTA cycle. */
 bool sc_board_pic_intr(struct sc_board *b);
 int sc_board_pic_inta(struct sc_board *b);
+/*
+ * The PIC's INT was taken as an NMI (a vCPU's LVT0 in NMI mode, Linux's
+ * nmi_watchdog=1): no INTA cycle will come, so the ticks presented at the
+ * PIC count as acknowledged.  The VMM calls it after KVM_NMI.
+ */
+void sc_board_pic_nmi_taken(struct sc_board *b);
 /* Port 0x70 bit 7. */
 bool sc_board_nmi_masked(struct sc_board *b);
 
