@@ -103,7 +103,13 @@ check-extra:: install-test
 install-test: lib
 	@scripts/install-test.sh
 
-demo:: deps all
+$(O)/demo-board: examples/demo_board.c $(O)/libsplitchip.a $(LIB_HDRS)
+	$(CC) $(ALL_CFLAGS) $< $(O)/libsplitchip.a -lpthread -o $@
+
+demo: deps
+	$(MAKE) all guests $(O)/demo-board
+	@scripts/demo.sh
+
 bench:: deps all
 
 install: lib
