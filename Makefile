@@ -89,6 +89,9 @@ coverage: deps
 -include guests/guests.mk
 -include bench/bench.mk
 
+$(O)/demo-board: examples/demo_board.c $(O)/libsplitchip.a $(LIB_HDRS)
+	$(CC) $(ALL_CFLAGS) $< $(O)/libsplitchip.a -lpthread -o $@
+
 # check: everything, from a clean clone.  Parts add prerequisites to
 # check-extra (vmm tests, guest suite).
 check: deps
@@ -99,12 +102,14 @@ check: deps
 	@echo "make check: all passed"
 
 .PHONY: check-extra install-test
-check-extra:: install-test
+check-extra:: install-test demo-board-test
 install-test: lib
 	@scripts/install-test.sh
+.PHONY: demo-board-test
+demo-board-test: $(O)/demo-board
+	@$(O)/demo-board > $(O)/demo-board.log || { cat $(O)/demo-board.log; exit 1; }
+	@echo "demo-board: 1 passed, 0 failed"
 
-$(O)/demo-board: examples/demo_board.c $(O)/libsplitchip.a $(LIB_HDRS)
-	$(CC) $(ALL_CFLAGS) $< $(O)/libsplitchip.a -lpthread -o $@
 
 demo: deps
 	$(MAKE) all guests $(O)/demo-board
