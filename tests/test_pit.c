@@ -1112,6 +1112,46 @@ static void test_save_restore_oneshot_timer(void **state)
 	free(t);
 }
 
+/*
+ * A pending reload count belongs to modes 2/3 and lies after the run's
+ * start; a state with one elsewhere would restart counter 0 in the past.
+ */
+static void test_restore_rejects_stray_pending_reload(void **state)
+{
+	struct fx *f = *state;
+	struct sc_pit_state_v1 good, bad;
+
+	cw(f, 0, 3, 0, false);
+	count16(f, 0, 1000);
+	at(f, 10);
+	sc_pit_save(&f->pit, &good);
+	assert_int_equal(sc_pit_validate(&good), 0);
+	bad = good;
+	bad.ch[0].cr_pending = 1;               /* mode 0 has no reload */
+	assert_int_equal(sc_pit_validate(&bad), -EINVAL);
+	assert_int_equal(sc_pit_restore(&f->pit, &bad), -EINVAL);
+
+	cw(f, 0, 3, 2, false);
+	count16(f, 0, 1000);
+	at(f, 100);
+	count16(f, 0, 500);                     /* reload at edge 1011 */
+	sc_pit_save(&f->pit, &good);
+	assert_int_equal(good.ch[0].cr_pending, 1);
+	assert_int_equal(sc_pit_validate(&good), 0);
+	bad = good;
+	bad.ch[0].pending_time = bad.ch[0].run_time;    /* not after the start */
+	assert_int_equal(sc_pit_validate(&bad), -EINVAL);
+	bad = good;
+	bad.ch[0].loaded = 0;
+	bad.ch[0].load_pending = 0;
+	assert_int_equal(sc_pit_validate(&bad), -EINVAL);
+	assert_int_equal(sc_pit_restore(&f->pit, &good), 0);
+	at(f, 1010);
+	assert_int_equal(read16(f, 0), 1);
+	at(f, 1011);
+	assert_int_equal(read16(f, 0), 500);
+}
+
 typedef void corrupt_fn(struct sc_pit_state_v1 *s);
 static void c_version(struct sc_pit_state_v1 *s) { s->version = 2; }
 static void c_pad(struct sc_pit_state_v1 *s) { s->pad[1] = 1; }
@@ -1208,6 +1248,7 @@ int main(void)
 		T(test_save_restore_round_trip),
 		T(test_save_restore_oneshot_timer),
 		T(test_restore_rejects_corrupt_state),
+		T(test_restore_rejects_stray_pending_reload),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
