@@ -57,13 +57,13 @@ static const struct board_port *port_lookup(const struct sc_board *b, uint16_t p
 
 /* ------------------------------------------------------ lock domains */
 
+/* eoi_gsi is only meaningful once any_eoi is set (cleared on first use). */
 static void outbox_init(struct sc_board_outbox *ob)
 {
 	ob->n_msi = 0;
 	ob->n_route = 0;
 	ob->intr_changed = false;
 	ob->any_eoi = false;
-	memset(ob->eoi_gsi, 0, sizeof(ob->eoi_gsi));
 }
 
 static void dom_lock(struct sc_board_domain *d, struct sc_board_outbox *ob)
@@ -482,6 +482,8 @@ static void ioapic_eoi_cb(void *opaque, unsigned pin)
 	unsigned gsi = d->index * b->cfg.ioapic_pins + pin;
 	struct sc_board_outbox *ob = d->outbox;
 	if (ob) {
+		if (!ob->any_eoi)
+			memset(ob->eoi_gsi, 0, sizeof(ob->eoi_gsi));
 		ob->eoi_gsi[gsi / 64] |= 1ull << (gsi % 64);
 		ob->any_eoi = true;
 	} else if (b->ops.gsi_eoi) {
@@ -630,7 +632,8 @@ static void outbox_move(struct sc_board_outbox *dst, struct sc_board_outbox *src
 	dst->intr_changed = src->intr_changed;
 	dst->intr_level = src->intr_level;
 	dst->any_eoi = src->any_eoi;
-	memcpy(dst->eoi_gsi, src->eoi_gsi, sizeof(dst->eoi_gsi));
+	if (src->any_eoi)
+		memcpy(dst->eoi_gsi, src->eoi_gsi, sizeof(dst->eoi_gsi));
 	memcpy(dst->msi, src->msi, src->n_msi * sizeof(src->msi[0]));
 	memcpy(dst->route, src->route, src->n_route * sizeof(src->route[0]));
 	outbox_init(src);
