@@ -97,9 +97,10 @@ static void outbox_flush(struct sc_board *b, struct sc_board_outbox *ob)
 	if (ob->intr_changed && o->pic_intr)
 		o->pic_intr(o->opaque, ob->intr_level);
 	if (ob->any_eoi && o->gsi_eoi) {
-		for (unsigned g = 0; g < b->nr_gsis; g++)
-			if (ob->eoi_gsi[g / 64] & (1ull << (g % 64)))
-				o->gsi_eoi(o->opaque, g);
+		for (unsigned w = 0; w < (SC_BOARD_MAX_GSIS + 63) / 64; w++) {
+			for (uint64_t m = ob->eoi_gsi[w]; m; m &= m - 1)
+				o->gsi_eoi(o->opaque, w * 64 + (unsigned)__builtin_ctzll(m));
+		}
 	}
 }
 
