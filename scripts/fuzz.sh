@@ -10,9 +10,9 @@ for f in "$@"; do
 	seeds=fuzz/corpus/$name
 	dirs=("$corpus"); [ -d "$seeds" ] && dirs+=("$seeds")
 	if [ "$mode" = smoke ]; then
-		args=(-runs="$n" -seed=1 -timeout=10)
+		args=(-runs="$n" -seed=1 -timeout=10 -artifact_prefix=build/fuzz/)
 	else
-		args=(-max_total_time="$n" -timeout=10)
+		args=(-max_total_time="$n" -timeout=10 -artifact_prefix=build/fuzz/)
 	fi
 	if "$f" "${args[@]}" "${dirs[@]}" > "build/fuzz/$name.log" 2>&1; then
 		echo "PASS fuzz $name ($(grep -o 'Done [0-9]* runs' "build/fuzz/$name.log" | tail -1))"
