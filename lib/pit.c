@@ -871,14 +871,12 @@ static int validate_channel(const struct sc_pit_channel_state_v1 *cs)
 		return -EINVAL;
 	/*
 	 * A count waiting for a reload (count_written) exists only in modes
-	 * 2 and 3, on a loaded run, for an edge after the run began: sync()
-	 * would otherwise restart the run in the past (any mode) and the
-	 * counter, OUT and the IRQ0 timer would disagree.
+	 * 2 and 3, on a loaded run: sync() would otherwise restart a one-shot
+	 * run at pending_time and the counter, OUT and the IRQ0 timer would
+	 * disagree.
 	 */
 	unsigned m = cs->mode > 5 ? cs->mode - 4u : cs->mode;
-	if (cs->cr_pending &&
-	    ((m != 2 && m != 3) || !cs->loaded ||
-	     (cs->pending_time != UINT64_MAX && cs->pending_time <= cs->run_time)))
+	if (cs->cr_pending && ((m != 2 && m != 3) || !cs->loaded))
 		return -EINVAL;
 	return 0;
 }

@@ -1113,8 +1113,8 @@ static void test_save_restore_oneshot_timer(void **state)
 }
 
 /*
- * A pending reload count belongs to modes 2/3 and lies after the run's
- * start; a state with one elsewhere would restart counter 0 in the past.
+ * A pending reload count belongs to modes 2/3 on a loaded run; a state
+ * with one elsewhere would restart counter 0's one-shot run in the past.
  */
 static void test_restore_rejects_stray_pending_reload(void **state)
 {
@@ -1138,9 +1138,6 @@ static void test_restore_rejects_stray_pending_reload(void **state)
 	sc_pit_save(&f->pit, &good);
 	assert_int_equal(good.ch[0].cr_pending, 1);
 	assert_int_equal(sc_pit_validate(&good), 0);
-	bad = good;
-	bad.ch[0].pending_time = bad.ch[0].run_time;    /* not after the start */
-	assert_int_equal(sc_pit_validate(&bad), -EINVAL);
 	bad = good;
 	bad.ch[0].loaded = 0;
 	bad.ch[0].load_pending = 0;
