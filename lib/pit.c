@@ -881,6 +881,63 @@ static int validate_channel(const struct sc_pit_channel_state_v1 *cs)
 	return 0;
 }
 
+/* The channel a saved channel state describes (edges from absolute times). */
+static void channel_from_state(struct sc_pit_channel *ch,
+			       const struct sc_pit_channel_state_v1 *cs)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->load_edge = clk_of(cs->load_time);
+	ch->run_edge = clk_of(cs->run_time);
+	ch->pending_edge = cs->pending_time == UINT64_MAX ? UINT64_MAX
+							  : clk_of(cs->pending_time);
+	ch->counted = cs->counted;
+	ch->n = cs->n;
+	ch->phase = cs->phase;
+	ch->cr = cs->cr;
+	ch->ol = cs->ol;
+	ch->ce_hold = cs->ce_hold;
+	ch->mode = cs->mode;
+	ch->rw = cs->rw;
+	ch->bcd = cs->bcd;
+	ch->write_msb = cs->write_msb;
+	ch->read_msb = cs->read_msb;
+	ch->cr_lsb = cs->cr_lsb;
+	ch->cr_written = cs->cr_written;
+	ch->null_count = cs->null_count;
+	ch->gate = cs->gate;
+	ch->ol_latched = cs->ol_latched;
+	ch->status_latched = cs->status_latched;
+	ch->status = cs->status;
+	ch->loaded = cs->loaded;
+	ch->load_pending = cs->load_pending;
+	ch->counting = cs->counting;
+	ch->cr_pending = cs->cr_pending;
+	ch->pending_low = cs->pending_low;
+	ch->out_hold = cs->out_hold;
+}
+
+/*
+ * Counter 0 in a one-shot mode: the timer, when armed, waits for the clock
+ * edge of the next OUT0 event; without an event nothing is armed and the
+ * wire is low.  In mode 0 the wire is high exactly when the terminal count
+ * fired (the timer is done), so a restored chip neither loses the IRQ0 edge
+ * of a pending terminal count nor raises one twice.
+ */
+static int validate_oneshot0(const struct sc_pit_state_v1 *s)
+{
+	struct sc_pit_channel ch;
+	uint64_t ev;
+
+	channel_from_state(&ch, &s->ch[0]);
+	if (!ch0_event_edge(&ch, 0, &ev))
+		return s->timer_deadline || s->out0_level ? -EINVAL : 0;
+	if (s->timer_deadline && s->timer_deadline != edge_time(ev))
+		return -EINVAL;
+	if (eff_mode(&ch) == 0 && !s->timer_deadline == !s->out0_level)
+		return -EINVAL;
+	return 0;
+}
+
 int sc_pit_validate(const struct sc_pit_state_v1 *s)
 {
 	if (!s || s->version != 1 || s->pad[0] || s->pad[1] || s->pad2)
@@ -908,6 +965,8 @@ int sc_pit_validate(const struct sc_pit_state_v1 *s)
 		return -EINVAL;
 	if (s->timer_deadline && periodic0)
 		return -EINVAL;
+	if (!periodic0 && validate_oneshot0(s))
+		return -EINVAL;
 	return sc_tick_validate(&s->tick);
 }
 
@@ -916,38 +975,8 @@ int sc_pit_restore(struct sc_pit *pit, const struct sc_pit_state_v1 *s)
 	if (!pit || sc_pit_validate(s))
 		return -EINVAL;
 	sc_timer_cancel(pit->clock, &pit->timer);
-	for (unsigned c = 0; c < SC_PIT_CHANNELS; c++) {
-		struct sc_pit_channel *ch = &pit->ch[c];
-		const struct sc_pit_channel_state_v1 *cs = &s->ch[c];
-		ch->load_edge = clk_of(cs->load_time);
-		ch->run_edge = clk_of(cs->run_time);
-		ch->pending_edge = cs->pending_time == UINT64_MAX ? UINT64_MAX
-								  : clk_of(cs->pending_time);
-		ch->counted = cs->counted;
-		ch->n = cs->n;
-		ch->phase = cs->phase;
-		ch->cr = cs->cr;
-		ch->ol = cs->ol;
-		ch->ce_hold = cs->ce_hold;
-		ch->mode = cs->mode;
-		ch->rw = cs->rw;
-		ch->bcd = cs->bcd;
-		ch->write_msb = cs->write_msb;
-		ch->read_msb = cs->read_msb;
-		ch->cr_lsb = cs->cr_lsb;
-		ch->cr_written = cs->cr_written;
-		ch->null_count = cs->null_count;
-		ch->gate = cs->gate;
-		ch->ol_latched = cs->ol_latched;
-		ch->status_latched = cs->status_latched;
-		ch->status = cs->status;
-		ch->loaded = cs->loaded;
-		ch->load_pending = cs->load_pending;
-		ch->counting = cs->counting;
-		ch->cr_pending = cs->cr_pending;
-		ch->pending_low = cs->pending_low;
-		ch->out_hold = cs->out_hold;
-	}
+	for (unsigned c = 0; c < SC_PIT_CHANNELS; c++)
+		channel_from_state(&pit->ch[c], &s->ch[c]);
 	pit->port61 = s->port61;
 	pit->tick_edge0 = clk_of(s->tick_edge0_time);
 	pit->tick_n = s->tick_n;

@@ -1149,6 +1149,55 @@ static void test_restore_rejects_stray_pending_reload(void **state)
 	assert_int_equal(read16(f, 0), 500);
 }
 
+/*
+ * Counter 0 one-shot states: the timer waits for the terminal count edge,
+ * and in mode 0 the IRQ0 wire is high exactly when that edge has fired.
+ * A state saying otherwise would lose (or repeat) the IRQ0 edge.
+ */
+static void test_restore_rejects_oneshot_timer_off_terminal_count(void **state)
+{
+	struct fx *f = *state;
+	struct sc_pit_state_v1 pend, fired, bad;
+
+	cw(f, 0, 3, 0, false);
+	count16(f, 0, 1000);
+	at(f, 10);
+	sc_pit_save(&f->pit, &pend);
+	assert_int_equal(pend.timer_deadline, edge_ns(E0 + 1001));
+	assert_int_equal(sc_pit_validate(&pend), 0);
+	at(f, 2000);
+	sc_pit_save(&f->pit, &fired);
+	assert_int_equal(fired.timer_deadline, 0);
+	assert_int_equal(fired.out0_level, 1);
+	assert_int_equal(sc_pit_validate(&fired), 0);
+
+	bad = pend;
+	bad.out0_level = 1;                     /* wire high before TC */
+	assert_int_equal(sc_pit_validate(&bad), -EINVAL);
+	bad = pend;
+	bad.timer_deadline += 1000000;          /* IRQ0 late */
+	assert_int_equal(sc_pit_validate(&bad), -EINVAL);
+	bad = pend;
+	bad.timer_deadline = 0;                 /* pending TC, no timer */
+	assert_int_equal(sc_pit_validate(&bad), -EINVAL);
+	bad = fired;
+	bad.out0_level = 0;                     /* fired, wire low */
+	assert_int_equal(sc_pit_validate(&bad), -EINVAL);
+	bad = fired;
+	bad.ch[0].loaded = 0;                   /* no count: nothing fires */
+	assert_int_equal(sc_pit_validate(&bad), -EINVAL);
+	/* mode 4: the strobe timer, when armed, is at its edge */
+	cw(f, 0, 3, 4, false);
+	count16(f, 0, 500);
+	sc_pit_save(&f->pit, &pend);
+	assert_int_equal(sc_pit_validate(&pend), 0);
+	bad = pend;
+	bad.timer_deadline -= 1;
+	assert_int_equal(sc_pit_validate(&bad), -EINVAL);
+	assert_int_equal(sc_pit_restore(&f->pit, &bad), -EINVAL);
+	assert_int_equal(sc_pit_restore(&f->pit, &pend), 0);
+}
+
 typedef void corrupt_fn(struct sc_pit_state_v1 *s);
 static void c_version(struct sc_pit_state_v1 *s) { s->version = 2; }
 static void c_pad(struct sc_pit_state_v1 *s) { s->pad[1] = 1; }
@@ -1246,6 +1295,7 @@ int main(void)
 		T(test_save_restore_oneshot_timer),
 		T(test_restore_rejects_corrupt_state),
 		T(test_restore_rejects_stray_pending_reload),
+		T(test_restore_rejects_oneshot_timer_off_terminal_count),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
