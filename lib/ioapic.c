@@ -47,26 +47,6 @@ static inline void bit_clear(uint64_t *map, unsigned n)
 	map[n / 64] &= ~(1ull << (n % 64));
 }
 
-static bool map_empty(const uint64_t *map)
-{
-	for (unsigned i = 0; i < SC_IOAPIC_PIN_WORDS; i++)
-		if (map[i])
-			return false;
-	return true;
-}
-
-/* Owner-side update of a lock-free vector bitmap: only the owner (under
- * its lock) writes, so a relaxed load plus a release store suffices. */
-static void atomic_bit_assign(_Atomic uint64_t *map, unsigned v, bool on)
-{
-	_Atomic uint64_t *w = &map[v / 64];
-	uint64_t old = atomic_load_explicit(w, memory_order_relaxed);
-	uint64_t val = on ? (old | 1ull << (v % 64)) : (old & ~(1ull << (v % 64)));
-
-	if (val != old)
-		atomic_store_explicit(w, val, memory_order_release);
-}
-
 static inline unsigned entry_vector(uint64_t e)
 {
 	return (unsigned)(e & IOAPIC_REDIR_VECTOR_MASK);
@@ -119,70 +99,163 @@ static void build_msi(const struct sc_ioapic *io, uint64_t e, struct sc_msi *m)
 
 /* ---- vector -> pins indices ---- */
 
-static void vec_refresh(struct sc_ioapic *io, int v)
+/*
+ * Owner-side publication of the lock-free vector filters: only the owner
+ * (under its lock) writes them, so a relaxed load plus a release store
+ * suffices.  Called only when the bit flips (a vector's pin count moves
+ * between 0 and 1), so nothing is written otherwise.
+ */
+static inline void filter_set(_Atomic uint64_t *map, unsigned v)
 {
-	if (v < 0)
-		return;
-	atomic_bit_assign(io->level_vec, (unsigned)v, !map_empty(io->lvl_pins[v]));
-	atomic_bit_assign(io->eoi_wanted, (unsigned)v, !map_empty(io->rirr_pins[v]));
+	_Atomic uint64_t *w = &map[v / 64];
+
+	atomic_store_explicit(w, atomic_load_explicit(w, memory_order_relaxed) |
+			      1ull << (v % 64), memory_order_release);
+}
+
+static inline void filter_clear(_Atomic uint64_t *map, unsigned v)
+{
+	_Atomic uint64_t *w = &map[v / 64];
+
+	atomic_store_explicit(w, atomic_load_explicit(w, memory_order_relaxed) &
+			      ~(1ull << (v % 64)), memory_order_release);
+}
+
+static inline void rirr_add(struct sc_ioapic *io, unsigned v, unsigned pin)
+{
+	bit_set(io->rirr_pins[v], pin);
+	if (io->rirr_cnt[v]++ == 0)
+		filter_set(io->eoi_wanted, v);
+}
+
+static inline void rirr_del(struct sc_ioapic *io, unsigned v, unsigned pin)
+{
+	bit_clear(io->rirr_pins[v], pin);
+	if (--io->rirr_cnt[v] == 0)
+		filter_clear(io->eoi_wanted, v);
+}
+
+/* The vectors @pin belongs under: level by the entry's vector when
+ * level-triggered; remote IRR by the entry's vector and by the delivered
+ * vector (when different) while remote IRR is set.  -1 = none. */
+static inline void pin_keys(const struct sc_ioapic *io, unsigned pin,
+			    int *l, int *r0, int *r1)
+{
+	uint64_t e = io->redir[pin];
+	int v = (int)entry_vector(e);
+
+	*l = entry_is_level(e) ? v : -1;
+	*r0 = *r1 = -1;
+	if (e & IOAPIC_REDIR_REMOTE_IRR) {
+		*r0 = v;
+		if (io->delivered_vector[pin] != v)
+			*r1 = io->delivered_vector[pin];
+	}
 }
 
 /*
- * Re-file @pin under the vectors its current state calls for: lvl_pins by
- * the entry's vector when level-triggered; rirr_pins by the entry's vector
- * and by the delivered vector while remote IRR is set.  The atomic filters
- * of every touched vector are updated before returning, i.e. before any
- * message that needs them is sent.
+ * Re-file @pin under the vectors its current state calls for, touching
+ * only the vectors it joins or leaves.  A vector the pin stays under is
+ * not touched, so its filter bit never flickers.  The atomic filters are
+ * updated before returning, i.e. before any message that needs them is
+ * sent.
  */
 static void reindex(struct sc_ioapic *io, unsigned pin)
 {
-	uint64_t e = io->redir[pin];
 	int old_l = io->lvl_key[pin];
 	int old_r0 = io->rirr_key[pin][0], old_r1 = io->rirr_key[pin][1];
-	int new_l = -1, new_r0 = -1, new_r1 = -1;
+	int new_l, new_r0, new_r1;
 
-	if (entry_is_level(e))
-		new_l = (int)entry_vector(e);
-	if (e & IOAPIC_REDIR_REMOTE_IRR) {
-		new_r0 = (int)entry_vector(e);
-		if (io->delivered_vector[pin] != entry_vector(e))
-			new_r1 = io->delivered_vector[pin];
+	pin_keys(io, pin, &new_l, &new_r0, &new_r1);
+	if (new_l != old_l) {
+		if (new_l >= 0 && io->lvl_cnt[new_l]++ == 0)
+			filter_set(io->level_vec, (unsigned)new_l);
+		if (old_l >= 0 && --io->lvl_cnt[old_l] == 0)
+			filter_clear(io->level_vec, (unsigned)old_l);
+		io->lvl_key[pin] = (int16_t)new_l;
 	}
-	if (old_l >= 0)
-		bit_clear(io->lvl_pins[old_l], pin);
-	if (old_r0 >= 0)
-		bit_clear(io->rirr_pins[old_r0], pin);
-	if (old_r1 >= 0)
-		bit_clear(io->rirr_pins[old_r1], pin);
-	if (new_l >= 0)
-		bit_set(io->lvl_pins[new_l], pin);
-	if (new_r0 >= 0)
-		bit_set(io->rirr_pins[new_r0], pin);
-	if (new_r1 >= 0)
-		bit_set(io->rirr_pins[new_r1], pin);
-	io->lvl_key[pin] = (int16_t)new_l;
-	io->rirr_key[pin][0] = (int16_t)new_r0;
-	io->rirr_key[pin][1] = (int16_t)new_r1;
-	vec_refresh(io, old_l);
-	vec_refresh(io, old_r0);
-	vec_refresh(io, old_r1);
-	vec_refresh(io, new_l);
-	vec_refresh(io, new_r0);
-	vec_refresh(io, new_r1);
+	if (new_r0 != old_r0 || new_r1 != old_r1) {
+		/* r0 != r1 whenever both are set, old and new alike. */
+		if (new_r0 >= 0 && new_r0 != old_r0 && new_r0 != old_r1)
+			rirr_add(io, (unsigned)new_r0, pin);
+		if (new_r1 >= 0 && new_r1 != old_r0 && new_r1 != old_r1)
+			rirr_add(io, (unsigned)new_r1, pin);
+		if (old_r0 >= 0 && old_r0 != new_r0 && old_r0 != new_r1)
+			rirr_del(io, (unsigned)old_r0, pin);
+		if (old_r1 >= 0 && old_r1 != new_r0 && old_r1 != new_r1)
+			rirr_del(io, (unsigned)old_r1, pin);
+		io->rirr_key[pin][0] = (int16_t)new_r0;
+		io->rirr_key[pin][1] = (int16_t)new_r1;
+	}
 }
 
+/*
+ * The two remote IRR transitions of the hot path, without recomputing the
+ * pin's keys.  Set: by deliver(), entry vector == delivered vector, so the
+ * pin belongs under that one vector (callers only deliver with remote IRR
+ * clear; anything else takes the general path).  Clear: by an EOI, only
+ * remote IRR changed, so the pin leaves its RIRR vectors and keeps its
+ * level key.
+ */
+static inline void rirr_file(struct sc_ioapic *io, unsigned pin, unsigned v)
+{
+	if (io->rirr_key[pin][0] >= 0 || io->rirr_key[pin][1] >= 0) {
+		reindex(io, pin);
+		return;
+	}
+	rirr_add(io, v, pin);
+	io->rirr_key[pin][0] = (int16_t)v;
+}
+
+static inline void rirr_unfile(struct sc_ioapic *io, unsigned pin)
+{
+	int r0 = io->rirr_key[pin][0], r1 = io->rirr_key[pin][1];
+
+	if (r0 >= 0)
+		rirr_del(io, (unsigned)r0, pin);
+	if (r1 >= 0)
+		rirr_del(io, (unsigned)r1, pin);
+	io->rirr_key[pin][0] = io->rirr_key[pin][1] = -1;
+}
+
+/* From scratch (reset, restore): the indices first, then each filter word
+ * published once, and only if it changes. */
 static void rebuild_index(struct sc_ioapic *io)
 {
-	memset(io->lvl_pins, 0, sizeof(io->lvl_pins));
+	uint64_t lvl[4] = { 0 }, rirr[4] = { 0 };
+
+	memset(io->lvl_cnt, 0, sizeof(io->lvl_cnt));
+	memset(io->rirr_cnt, 0, sizeof(io->rirr_cnt));
 	memset(io->rirr_pins, 0, sizeof(io->rirr_pins));
-	for (unsigned i = 0; i < SC_IOAPIC_MAX_PINS; i++) {
-		io->lvl_key[i] = -1;
-		io->rirr_key[i][0] = io->rirr_key[i][1] = -1;
+	for (unsigned p = 0; p < SC_IOAPIC_MAX_PINS; p++) {
+		int l = -1, r0 = -1, r1 = -1;
+
+		if (p < io->cfg.pins)
+			pin_keys(io, p, &l, &r0, &r1);
+		io->lvl_key[p] = (int16_t)l;
+		io->rirr_key[p][0] = (int16_t)r0;
+		io->rirr_key[p][1] = (int16_t)r1;
+		if (l >= 0) {
+			io->lvl_cnt[l]++;
+			bit_set(lvl, (unsigned)l);
+		}
+		if (r0 >= 0) {
+			io->rirr_cnt[r0]++;
+			bit_set(io->rirr_pins[r0], p);
+			bit_set(rirr, (unsigned)r0);
+		}
+		if (r1 >= 0) {
+			io->rirr_cnt[r1]++;
+			bit_set(io->rirr_pins[r1], p);
+			bit_set(rirr, (unsigned)r1);
+		}
 	}
-	for (unsigned p = 0; p < io->cfg.pins; p++)
-		reindex(io, p);
-	for (unsigned v = 0; v < 256; v++)
-		vec_refresh(io, (int)v);
+	for (unsigned i = 0; i < 4; i++) {
+		if (atomic_load_explicit(&io->level_vec[i], memory_order_relaxed) != lvl[i])
+			atomic_store_explicit(&io->level_vec[i], lvl[i], memory_order_release);
+		if (atomic_load_explicit(&io->eoi_wanted[i], memory_order_relaxed) != rirr[i])
+			atomic_store_explicit(&io->eoi_wanted[i], rirr[i], memory_order_release);
+	}
 }
 
 /* ---- delivery ---- */
@@ -216,7 +289,7 @@ static void deliver(struct sc_ioapic *io, unsigned pin)
 	if (entry_is_level(e)) {
 		io->redir[pin] |= IOAPIC_REDIR_REMOTE_IRR;
 		io->delivered_vector[pin] = (uint8_t)entry_vector(e);
-		reindex(io, pin);
+		rirr_file(io, pin, entry_vector(e));
 	}
 	build_msi(io, e, &m);
 	io->stats.delivered++;
@@ -268,10 +341,7 @@ int sc_ioapic_init(struct sc_ioapic *io, const struct sc_ioapic_config *cfg,
 	if (routes)
 		io->routes = *routes;
 	io->trace = trace;
-	for (unsigned i = 0; i < SC_IOAPIC_MAX_PINS; i++) {
-		io->lvl_key[i] = -1;
-		io->rirr_key[i][0] = io->rirr_key[i][1] = -1;
-	}
+	io->pin_words = (uint8_t)((c.pins + 63) / 64);
 	sc_ioapic_reset(io);
 	return 0;
 }
@@ -503,11 +573,15 @@ static void eoi_resample(struct sc_ioapic *io, unsigned pin)
 void sc_ioapic_eoi(struct sc_ioapic *io, uint8_t vector)
 {
 	uint64_t pins[SC_IOAPIC_PIN_WORDS];
+	unsigned words = io->pin_words;
 
 	if (!sc_ioapic_eoi_wanted(io, vector))
 		return;
-	memcpy(pins, io->rirr_pins[vector], sizeof(pins));
-	for (unsigned w = 0; w < SC_IOAPIC_PIN_WORDS; w++) {
+	/* A snapshot: pins that hooks file under @vector meanwhile wait for
+	 * the next EOI. */
+	for (unsigned w = 0; w < words; w++)
+		pins[w] = io->rirr_pins[vector][w];
+	for (unsigned w = 0; w < words; w++) {
 		while (pins[w]) {
 			unsigned pin = w * 64 + (unsigned)__builtin_ctzll(pins[w]);
 			uint64_t e = io->redir[pin];
@@ -518,7 +592,7 @@ void sc_ioapic_eoi(struct sc_ioapic *io, uint8_t vector)
 			    (entry_vector(e) != vector && io->delivered_vector[pin] != vector))
 				continue;
 			io->redir[pin] = e & ~IOAPIC_REDIR_REMOTE_IRR;
-			reindex(io, pin);
+			rirr_unfile(io, pin);
 			io->stats.eois++;
 			sc_trace_emit(io->trace, CHIP, "eoi", pin, vector);
 			if (io->hooks.eoi)

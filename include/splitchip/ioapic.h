@@ -188,10 +188,17 @@ struct sc_ioapic {
 	uint8_t delivered_vector[SC_IOAPIC_MAX_PINS]; /* vector that set RIRR */
 	uint32_t storm_count[SC_IOAPIC_MAX_PINS];
 
-	/* vector -> pins indices, maintained on every entry / RIRR change */
+	/*
+	 * vector -> pins indices, maintained incrementally on every entry /
+	 * RIRR change: per pin the vectors it is filed under (-1 = none), per
+	 * vector the number of level pins and the set of RIRR pins with its
+	 * count.  level_vec / eoi_wanted bit v == (lvl_cnt / rirr_cnt[v] != 0).
+	 */
 	int16_t lvl_key[SC_IOAPIC_MAX_PINS];
 	int16_t rirr_key[SC_IOAPIC_MAX_PINS][2];
-	uint64_t lvl_pins[256][SC_IOAPIC_PIN_WORDS];
+	uint8_t pin_words;                /* words of a pin bitmap in use */
+	uint8_t lvl_cnt[256];
+	uint8_t rirr_cnt[256];
 	uint64_t rirr_pins[256][SC_IOAPIC_PIN_WORDS];
 
 	struct sc_ioapic_stats stats;
