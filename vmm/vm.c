@@ -45,6 +45,8 @@
 #define APIC_DM_NMI           (4u << 8)
 #define APIC_DM_EXTINT        (7u << 8)
 #define APIC_BASE_ENABLE      (1ull << 11)   /* IA32_APIC_BASE global enable */
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID_1_ECX_HYPERVISOR   (1u << 31)
 #define LVT0_REFRESH_NS       10000000ull   /* re-sample LVT0 at most every 10 ms */
 
 __attribute__((format(printf, 1, 2)))
@@ -553,6 +555,9 @@ static int setup_cpuid(struct vm *vm, struct vcpu *v, const struct kvm_cpuid2 *s
 {
 	size_t sz = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
 	struct kvm_cpuid2 *c = malloc(sz);
+	/* the LAPIC is in the kernel in both modes: its TSC-deadline timer
+	 * works when KVM says so, although GET_SUPPORTED_CPUID omits the bit */
+	bool tsc_deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	unsigned i;
 	int r;
 
@@ -564,9 +569,21 @@ static int setup_cpuid(struct vm *vm, struct vcpu *v, const struct kvm_cpuid2 *s
 	for (i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
-		/* SDM vol. 2A CPUID: leaf 1 EBX[31:24] initial APIC ID */
-		if (e->function == 1)
+		/* SDM vol. 2A CPUID: leaf 1 EBX[31:24] initial APIC ID.
+		 * KVM_GET_SUPPORTED_CPUID leaves out ECX[31] (hypervisor
+		 * present; without it guests do not look at the KVM leaves
+		 * 0x40000000/0x40000001 it does return) and ECX[24]
+		 * (TSC-deadline, KVM_CAP_TSC_DEADLINE_TIMER): userspace sets
+		 * them, as QEMU does. */
+		if (e->function == 1) {
 			e->ebx = (e->ebx & 0x00ffffffu) | (v->id << 24);
+			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+			if (tsc_deadline)
+				e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+		}
+		/* AMD leaf 0x8000001E EAX: extended APIC ID (KVM returns 0) */
+		if (e->function == 0x8000001eu)
+			e->eax = v->id;
 		/* leaves 0xB / 0x1F EDX: x2APIC ID of this logical processor */
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = v->id;

@@ -395,7 +395,11 @@ static int vcpu_ioctl(int fd, unsigned long req, void *arg)
 
 		for (i = 0; i < c->nent; i++)
 			if (c->entries[i].function == 1)
-				logf_("cpuid vcpu=%d apic_id=%u", id, c->entries[i].ebx >> 24);
+				logf_("cpuid vcpu=%d apic_id=%u hypervisor=%u tsc_deadline=%u", id,
+				      c->entries[i].ebx >> 24, c->entries[i].ecx >> 31,
+				      (c->entries[i].ecx >> 24) & 1);
+			else if (c->entries[i].function == 0x8000001e)
+				logf_("cpuid vcpu=%d ext_apic_id=%u", id, c->entries[i].eax);
 		return 0;
 	}
 	case KVM_GET_SREGS:
@@ -460,17 +464,18 @@ static int kvm_ioctl(unsigned long req, void *arg)
 	case KVM_GET_SUPPORTED_CPUID: {
 		struct kvm_cpuid2 *c = arg;
 
-		if (c->nent < 3) {
+		if (c->nent < 4) {
 			errno = E2BIG;
 			return -1;
 		}
-		c->nent = 3;
-		memset(c->entries, 0, 3 * sizeof(c->entries[0]));
+		c->nent = 4;
+		memset(c->entries, 0, 4 * sizeof(c->entries[0]));
 		c->entries[0].function = 0;
 		c->entries[0].eax = 0xb;
 		c->entries[1].function = 1;
 		c->entries[1].ebx = 0xff000800;   /* junk APIC ID to be replaced */
 		c->entries[2].function = 0xb;
+		c->entries[3].function = 0x8000001e;   /* AMD: KVM reports ext APIC ID 0 */
 		return 0;
 	}
 	default:

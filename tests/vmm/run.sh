@@ -128,7 +128,7 @@ else
 	G=$tmp/good.elf
 	HELLO="o1:3f8:68 o1:3f8:69 i1:3fd:60 o2:510:5"
 	for n in 1 2 8 64; do
-		pat="enable_cap 121 24|tss 0xfffbd000|identity 0xfffbc000|routing nr=24|cpuid vcpu=$((n-1)) apic_id=$((n-1))"
+		pat="enable_cap 121 24|tss 0xfffbd000|identity 0xfffbc000|routing nr=24|cpuid vcpu=$((n-1)) apic_id=$((n-1)) hypervisor=1 tsc_deadline=1|cpuid vcpu=$((n-1)) ext_apic_id=$((n-1))"
 		pat="$pat|regs vcpu=0 rip=0x100060 rax=0x2badb002 rbx=0x9000 rflags=0x2"
 		pat="$pat|cr0=0x11 cs.sel=0x8 cs.db=1 cs.limit=0xffffffff ds.sel=0x10|hi|read ok 0x$(printf %x $n)"
 		[ "$n" -gt 1 ] && pat="$pat|mp_state vcpu=$((n-1)) 1"
@@ -170,6 +170,8 @@ else
 	fake fake-unhandled-exit 1 "hlt" "unhandled exit hlt" -- --kernel "$G"
 	fake fake-fail-entry 1 "failentry" "hardware_entry_failure_reason 0x21" -- --kernel "$G"
 	FAKEKVM_MISSING=121 fake fake-missing-split-cap 1 "" "KVM lacks capability KVM_CAP_SPLIT_IRQCHIP" -- --kernel "$G"
+	# no KVM_CAP_TSC_DEADLINE_TIMER (72): the CPUID bit stays clear, the hypervisor bit not
+	FAKEKVM_MISSING=72 fake fake-no-tsc-deadline 1 "o1:f4:0" "cpuid vcpu=0 apic_id=0 hypervisor=1 tsc_deadline=0" -- --kernel "$G"
 	FAKEKVM_MISSING=136 fake fake-missing-immediate-exit 1 "" "KVM lacks capability KVM_CAP_IMMEDIATE_EXIT" -- --kernel "$G"
 	# COM1 receiver fed from a terminal on stdin (script(1) provides a pty)
 	if command -v script > /dev/null; then
