@@ -78,7 +78,7 @@ static bool pin_asserted(const struct sc_ioapic *io, unsigned pin)
 	return (io->redir[pin] & IOAPIC_REDIR_INTPOL) ? !lvl : lvl;
 }
 
-static void build_msi(const struct sc_ioapic *io, uint64_t e, struct sc_msi *m)
+static inline void build_msi(const struct sc_ioapic *io, uint64_t e, struct sc_msi *m)
 {
 	uint64_t addr = SC_MSI_ADDR_BASE;
 	uint32_t data;
@@ -579,14 +579,12 @@ void sc_ioapic_eoi(struct sc_ioapic *io, uint8_t vector)
 		return;
 	/* A snapshot: pins that hooks file under @vector meanwhile wait for
 	 * the next EOI. */
-	for (unsigned w = 0; w < words; w++)
-		pins[w] = io->rirr_pins[vector][w];
+	memcpy(pins, io->rirr_pins[vector], sizeof(pins));
 	for (unsigned w = 0; w < words; w++) {
-		while (pins[w]) {
-			unsigned pin = w * 64 + (unsigned)__builtin_ctzll(pins[w]);
+		for (uint64_t m = pins[w]; m; m &= m - 1) {
+			unsigned pin = w * 64 + (unsigned)__builtin_ctzll(m);
 			uint64_t e = io->redir[pin];
 
-			pins[w] &= pins[w] - 1;
 			/* Hooks of earlier pins may have changed this one. */
 			if (!(e & IOAPIC_REDIR_REMOTE_IRR) ||
 			    (entry_vector(e) != vector && io->delivered_vector[pin] != vector))
@@ -705,6 +703,16 @@ int sc_ioapic_validate(const struct sc_ioapic_state_v1 *s)
 		if ((e & IOAPIC_REDIR_REMOTE_IRR) && !entry_is_level(e))
 			return -EINVAL;
 		if (bit_test(s->retrigger, p) && !entry_is_level(e))
+			return -EINVAL;
+		/*
+		 * Level sensing: an asserted, unmasked level pin without remote
+		 * IRR has either sent (remote IRR set) or is deferred by the
+		 * storm guard; restored otherwise, nothing would ever deliver it.
+		 */
+		bool asserted = bit_test(s->line, p) != !!(e & IOAPIC_REDIR_INTPOL);
+		if (entry_is_level(e) && asserted &&
+		    !(e & (IOAPIC_REDIR_MASK | IOAPIC_REDIR_REMOTE_IRR)) &&
+		    !bit_test(s->retrigger, p))
 			return -EINVAL;
 	}
 	if (!map_within(s->line, s->pins) || !map_within(s->retrigger, s->pins))

@@ -1190,6 +1190,14 @@ static void test_restore_rejects_corrupt_state(void **state)
 	EXPECT_BAD(bad.line[3] |= 1ull << 63);
 	EXPECT_BAD(bad.retrigger[0] |= 1ull << 30);
 	EXPECT_BAD(bad.retrigger[0] |= 1ull << 0);   /* retrigger on edge pin */
+	/* asserted level pin, unmasked, no RIRR and not deferred: stranded */
+	EXPECT_BAD(bad.redir[8] &= ~RIRR);
+	EXPECT_BAD(bad.redir[4] &= ~RIRR);           /* active low, line low */
+	EXPECT_BAD(bad.redir[9] &= ~MASKED);
+	bad = good;                                  /* deferred: valid */
+	bad.redir[8] &= ~RIRR;
+	bad.retrigger[0] |= 1ull << 8;
+	assert_int_equal(sc_ioapic_validate(&bad), 0);
 	assert_int_equal(sc_ioapic_validate(NULL), -EINVAL);
 
 	/* Valid state that does not fit this chip. */
