@@ -60,6 +60,8 @@ unsigned vm_memory_map(uint64_t ram_size, struct vm_mem_region out[8])
 		out[n++] = (struct vm_mem_region){ 0x100000, low - 0x100000, E820_RAM };
 	/* IOAPICs, HPET, LAPIC: 0xFEC00000-0xFEEFFFFF */
 	out[n++] = (struct vm_mem_region){ 0xFEC00000u, 0x300000, E820_RESERVED };
+	/* KVM's identity-map page and TSS: no guest use, as QEMU reserves them */
+	out[n++] = (struct vm_mem_region){ VM_KVM_IDENTITY_MAP, VM_KVM_PRIVATE_LEN, E820_RESERVED };
 	if (high)
 		out[n++] = (struct vm_mem_region){ VM_HIGHMEM_BASE, high, E820_RAM };
 	return n;

@@ -39,6 +39,12 @@
 #define VM_HIGHMEM_BASE       0x100000000ull
 #define VM_EBDA_BASE          0x9FC00u
 #define VM_BIOS_BASE          0xE0000u
+/* KVM's private pages (api.rst, KVM_SET_IDENTITY_MAP_ADDR and
+ * KVM_SET_TSS_ADDR: "the guest may malfunction if it accesses this memory
+ * region"): the identity-map page, then the 3-page TSS; reserved in e820 */
+#define VM_KVM_IDENTITY_MAP   0xFFFBC000u
+#define VM_KVM_TSS            0xFFFBD000u
+#define VM_KVM_PRIVATE_LEN    0x4000u
 
 struct mb_info {               /* section 3.3, the fields splitvm fills */
 	uint32_t flags;

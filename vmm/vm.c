@@ -35,8 +35,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define KVM_TSS_ADDR          0xfffbd000ul   /* 3 pages, up to 0xfffbffff */
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ull  /* 1 page just below the TSS */
+#define KVM_TSS_ADDR          ((unsigned long)VM_KVM_TSS)   /* 3 pages, up to 0xfffbffff */
+#define KVM_IDENTITY_MAP_ADDR ((uint64_t)VM_KVM_IDENTITY_MAP) /* 1 page below the TSS */
 #define BOOT_GDT_ADDR         0x8f00u
 #define BOOT_STACK_TOP        0x8000u
 #define APIC_LVT0_OFF         0x350u

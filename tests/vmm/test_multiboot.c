@@ -333,6 +333,13 @@ static void test_memory_map_pci_hole(void **state)
 		}
 	}
 	assert_true(high);
+	/* KVM's identity map and TSS pages (0xfffbc000-0xfffbffff) are reserved */
+	for (i = 0; i < n; i++)
+		if (m[i].type == E820_RESERVED && m[i].base == 0xfffbc000ull &&
+		    m[i].len == 0x4000)
+			break;
+	assert_true(i < n);
+	assert_true(n <= 8);
 }
 
 static void test_bad_arguments(void **state)
