@@ -10,6 +10,7 @@
  *   FAKEKVM_LOG      file receiving one line per event (appended)
  *   FAKEKVM_SCRIPT   vCPU 0's exits, space separated:
  *       oN:PORT:VAL   OUT of N (1, 2, 4) bytes        iN:PORT:EXP  IN, check value
+ *       roN:PORT:CNT  rep outs of CNT elements ('A', 'B', ...)  riN:PORT:CNT rep ins
  *       mwN:ADDR:VAL  MMIO write                      mrN:ADDR:EXP MMIO read, check
  *       wait:MS       stay in KVM_RUN MS ms (signals return EINTR meanwhile)
  *       eoi:VEC       KVM_EXIT_IOAPIC_EOI             win          KVM_EXIT_IRQ_WINDOW_OPEN
@@ -265,6 +266,21 @@ static int run_vcpu0(struct kvm_run *run)
 				pending_in_size = size;
 				pending_is_mmio = false;
 			}
+		}
+	} else if (!strcmp(kind, "ro") || !strcmp(kind, "ri")) {
+		/* rep outs/ins: COUNT (b) elements of N bytes in the PIO page;
+		 * OUT data is 'A', 'B', ... per element */
+		unsigned k;
+
+		run->exit_reason = KVM_EXIT_IO;
+		run->io.direction = kind[1] == 'o' ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
+		run->io.size = (uint8_t)size;
+		run->io.port = (uint16_t)a;
+		run->io.count = (uint32_t)b;
+		run->io.data_offset = PIO_OFF;
+		for (k = 0; k < b && PIO_OFF + (k + 1) * size <= RUN_SIZE; k++) {
+			memset((uint8_t *)run + PIO_OFF + k * size, 0, size);
+			((uint8_t *)run + PIO_OFF)[k * size] = (uint8_t)('A' + k % 26);
 		}
 	} else if (!strcmp(kind, "mw") || !strcmp(kind, "mr")) {
 		run->exit_reason = KVM_EXIT_MMIO;

@@ -163,6 +163,10 @@ else
 	fake fake-kernel-irqchip 1 "o1:2004:1 o1:2004:0 o1:f4:0" \
 		"create_irqchip|create_pit2 flags=1|reinject 1|routing nr=38|route gsi=0 irqchip=2 pin=2|irq_line 4 1|irq_line 4 0" -- \
 		--kernel "$G" --irqchip kernel
+	# rep outsb (io.count > 1) reaches the UART element by element; a rep insb
+	# whose data would leave the kvm_run mapping is refused, not overrun
+	fake fake-rep-outsb 1 "ro1:3f8:5 o1:f4:0" "ABCDE" -- --kernel "$G"
+	fake fake-rep-ins-hostile 1 "ri4:3f8:ffffffff" "KVM_EXIT_IO data outside kvm_run" -- --kernel "$G"
 	fake fake-acpi-s5 0 "o2:604:3400" "" -- --kernel "$G" --cpus 8
 	fake fake-i8042-reset 0 "o1:64:fe" "" -- --kernel "$G" --cpus 4
 	fake fake-triple-fault 1 "shutdown" "guest triple fault (KVM_EXIT_SHUTDOWN)" -- --kernel "$G" --cpus 2
