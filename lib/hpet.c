@@ -238,11 +238,14 @@ static void fire(struct sc_hpet *h, struct sc_hpet_timer *t, bool from_tick)
 
 /* ------------------------------------------------------------ schedule */
 
-/* Next event of an equality schedule at or after elapsed tick @from. */
-static bool eq_next(const struct sc_hpet *h, const struct sc_hpet_timer *t,
-		    uint64_t from, uint64_t *out)
+/*
+ * Next event of an equality schedule at or after elapsed tick @from, the
+ * main counter reading @counter at elapsed tick 0.
+ */
+static bool eq_next_from(uint64_t counter, const struct sc_hpet_timer *t,
+			 uint64_t from, uint64_t *out)
 {
-	uint64_t c = h->counter + from;
+	uint64_t c = counter + from;
 	uint64_t d = (t->cmp - c) & width_mask(t);
 	if (t->wrap) {
 		/* A wrap is the counter stepping to a multiple of 2^32; the
@@ -257,6 +260,12 @@ static bool eq_next(const struct sc_hpet *h, const struct sc_hpet_timer *t,
 		return false;
 	*out = from + d;
 	return true;
+}
+
+static bool eq_next(const struct sc_hpet *h, const struct sc_hpet_timer *t,
+		    uint64_t from, uint64_t *out)
+{
+	return eq_next_from(h->counter, t, from, out);
 }
 
 static void eq_arm(struct sc_hpet *h, struct sc_hpet_timer *t)
@@ -869,6 +878,22 @@ static int compatible(const struct sc_hpet *h, const struct sc_hpet_state_v1 *s)
 		if (ts->sched == SCHED_TICK &&
 		    ts->tick.period != tick_period_ns(h, ts->period))
 			return -EINVAL;   /* another interrupt ceiling */
+		/*
+		 * An equality schedule waits for the comparator's next event
+		 * from from_e (eq_arm); a timer armed elsewhere, or not armed
+		 * for a reachable event, would fire late, early or never.
+		 */
+		if (ts->sched == SCHED_EQ) {
+			struct sc_hpet_timer tmp = *t;
+			uint64_t e;
+			tmp.config = ts->config;
+			tmp.cmp = ts->cmp;
+			tmp.wrap = ts->wrap;
+			bool due = eq_next_from(s->counter, &tmp, ts->from_e, &e) &&
+				   e <= (UINT64_MAX - s->counter_time) / SC_HPET_TICK_NS;
+			if (due ? !ts->armed || ts->next_e != e : ts->armed)
+				return -EINVAL;
+		}
 		if (ts->wrap && (t->caps & HPET_TN_SIZE_CAP) &&
 		    !(ts->config & HPET_TN_32MODE_CNF))
 			return -EINVAL;   /* wrap events are for 32-bit timers */

@@ -1242,6 +1242,16 @@ static void c_armed(struct sc_hpet_state_v1 *s) { s->timer[0].armed = 1; }
 static void c_deadline(struct sc_hpet_state_v1 *s) { s->timer[2].armed = 0; s->timer[2].deadline = 5; }
 static void c_sched_halted(struct sc_hpet_state_v1 *s) { s->gen_conf = 0; }
 static void c_eq_deadline(struct sc_hpet_state_v1 *s) { s->timer[2].deadline += 10; }
+/* an equality timer armed consistently, but not for its comparator's event */
+static void c_eq_next(struct sc_hpet_state_v1 *s) { s->timer[2].next_e += 7; s->timer[2].deadline += NS(7); }
+/* ... or not armed at all: the one-shot would never fire */
+static void c_eq_unarmed(struct sc_hpet_state_v1 *s) { s->timer[2].armed = 0; s->timer[2].deadline = 0; }
+/* a comparator that matches before the armed event */
+static void c_eq_cmp(struct sc_hpet_state_v1 *s)
+{
+	s->timer[2].cmp = (s->counter + s->timer[2].from_e + 1) & UINT32_MAX;
+	assert_true(s->timer[2].next_e > s->timer[2].from_e + 1);
+}
 static void c_wrap64(struct sc_hpet_state_v1 *s) { s->timer[0].config &= ~HPET_TN_TYPE_CNF; s->timer[0].sched = 0; s->timer[0].tick = s->timer[2].tick; s->timer[0].wrap = 1; }
 static void c_tick_period(struct sc_hpet_state_v1 *s) { s->timer[0].period = 99; }
 static void c_tick_anchor(struct sc_hpet_state_v1 *s) { s->timer[0].anchor_e += 1; }
@@ -1256,6 +1266,7 @@ static void test_restore_rejects_corrupt_state(void **state)
 		c_tick_running, c_unused, c_periodic_cap, c_route, c_fsb,
 		c_count, c_armed, c_deadline, c_sched_halted, c_eq_deadline,
 		c_tick_period, c_tick_anchor, c_tick_future_anchor, c_wrap64,
+		c_eq_next, c_eq_unarmed, c_eq_cmp,
 	};
 	struct fixture *a = fx_new(NULL);
 	setup_busy(a);
