@@ -45,6 +45,9 @@ struct chipset {
 	int affinity;
 	uint8_t ioapic_version;
 	uint32_t hpet_id;
+	/* kernel mode: LEG_RT_CNF as last told to ops.pit_hpet_legacy */
+	pthread_mutex_t legacy_lock;
+	bool hpet_legacy;
 };
 
 static void b_msi(void *opaque, const struct sc_msi *m)
@@ -175,6 +178,7 @@ int chipset_create(struct chipset **out, const struct chipset_config *cfg,
 	cs->ncpus = cfg->ncpus;
 	cs->ngsi = cfg->split ? VM_IOAPIC_PINS * cfg->nioapics : 0;
 	pthread_mutex_init(&cs->route_lock, NULL);
+	pthread_mutex_init(&cs->legacy_lock, NULL);
 	atomic_store(&cs->want_affinity, -1);
 	cs->affinity = 0;
 	for (i = 0; i < CHIPSET_MAX_GSI; i++) {
@@ -230,6 +234,7 @@ void chipset_destroy(struct chipset *cs)
 		return;
 	sc_board_destroy(&cs->board);
 	pthread_mutex_destroy(&cs->route_lock);
+	pthread_mutex_destroy(&cs->legacy_lock);
 	free(cs);
 }
 
@@ -270,6 +275,30 @@ uint64_t chipset_pio(struct chipset *cs, uint16_t port, unsigned size, bool writ
 	return v;
 }
 
+/*
+ * Kernel mode: the PIT is KVM's, so the board cannot cut PIT OUT0 off IRQ0
+ * when the guest turns the HPET's LegacyReplacement route on (HPET 1.0a
+ * 2.4); KVM must be told, as QEMU does (kvm_pit_irq_control).  Called
+ * after every HPET write; legacy_lock keeps the last call the newest state.
+ */
+static void hpet_legacy_sync(struct chipset *cs)
+{
+	uint64_t conf = 0;
+	bool on;
+
+	if (cs->split || !cs->ops.pit_hpet_legacy)
+		return;
+	pthread_mutex_lock(&cs->legacy_lock);
+	if (sc_board_mmio_read(&cs->board, SC_BOARD_HPET_BASE + HPET_GEN_CONF, 4, &conf)) {
+		on = (conf & HPET_LEG_RT_CNF) != 0;
+		if (on != cs->hpet_legacy) {
+			cs->hpet_legacy = on;
+			cs->ops.pit_hpet_legacy(cs->ops.opaque, on);
+		}
+	}
+	pthread_mutex_unlock(&cs->legacy_lock);
+}
+
 uint64_t chipset_mmio(struct chipset *cs, uint64_t addr, unsigned size, bool write, uint64_t val)
 {
 	uint64_t v = 0;
@@ -278,6 +307,8 @@ uint64_t chipset_mmio(struct chipset *cs, uint64_t addr, unsigned size, bool wri
 		return write ? 0 : ~0ull;
 	if (write) {
 		sc_board_mmio_write(&cs->board, addr, size, val);
+		if (addr >= SC_BOARD_HPET_BASE && addr - SC_BOARD_HPET_BASE < 0x400)
+			hpet_legacy_sync(cs);
 		return 0;
 	}
 	if (!sc_board_mmio_read(&cs->board, addr, size, &v))

@@ -37,6 +37,10 @@ struct chipset_ops {
 	/* kernel mode: drive in-kernel irqchip input @gsi (KVM_IRQ_LINE) */
 	void (*irq_line)(void *opaque, unsigned gsi, bool level);
 	void *opaque;
+	/* kernel mode: the HPET's LegacyReplacement route (LEG_RT_CNF) went
+	 * on or off: disconnect KVM's PIT from IRQ0 / reconnect it
+	 * (KVM_SET_PIT2 flag KVM_PIT_FLAGS_HPET_LEGACY).  Optional. */
+	void (*pit_hpet_legacy)(void *opaque, bool on);
 };
 
 struct chipset_config {

@@ -258,6 +258,38 @@ static void ops_irq_line(void *opaque, unsigned gsi, bool level)
 		err("KVM_IRQ_LINE(%u, %d): %s", gsi, level, strerror(errno));
 }
 
+/*
+ * Kernel mode: HPET LegacyReplacement cuts the 8254's OUT0 off IRQ0 (HPET
+ * 1.0a, 2.4).  KVM's PIT learns it from KVM_PIT_FLAGS_HPET_LEGACY in
+ * KVM_SET_PIT2 (api.rst, KVM_GET_PIT2/KVM_SET_PIT2): set, KVM stops the
+ * channel 0 timer; cleared, it restarts it from the saved count and mode.
+ * Read-modify-write of the whole state, as QEMU's kvm_pit_irq_control().
+ */
+static void ops_pit_hpet_legacy(void *opaque, bool on)
+{
+	struct vm *vm = opaque;
+	struct kvm_pit_state2 ps;
+	char msg[128];
+
+	if (vm->vm_fd < 0)
+		return;
+	memset(&ps, 0, sizeof(ps));
+	if (ioctl(vm->vm_fd, KVM_GET_PIT2, &ps) < 0) {
+		snprintf(msg, sizeof(msg), "KVM_GET_PIT2: %s", strerror(errno));
+		vm_request_exit(vm, VM_EXIT_ERROR, 1, msg);
+		return;
+	}
+	if (on)
+		ps.flags |= KVM_PIT_FLAGS_HPET_LEGACY;
+	else
+		ps.flags &= ~(__u32)KVM_PIT_FLAGS_HPET_LEGACY;
+	if (ioctl(vm->vm_fd, KVM_SET_PIT2, &ps) < 0) {
+		snprintf(msg, sizeof(msg), "KVM_SET_PIT2 (HPET legacy %s): %s", on ? "on" : "off",
+			 strerror(errno));
+		vm_request_exit(vm, VM_EXIT_ERROR, 1, msg);
+	}
+}
+
 /* ---------------------------------------------------------- devices */
 
 static void serial_tx(void *opaque, uint8_t b)
@@ -430,6 +462,7 @@ int vm_prepare(struct vm *vm, struct vm_options *opt)
 	ops.set_routes = ops_set_routes;
 	ops.pic_intr = ops_pic_intr;
 	ops.irq_line = ops_irq_line;
+	ops.pit_hpet_legacy = ops_pit_hpet_legacy;
 	ops.opaque = vm;
 	if (chipset_create(&vm->cs, &cc, &ops, msg, sizeof(msg))) {
 		err("chipset: %s", msg);
@@ -756,6 +789,7 @@ int vm_open_kvm(struct vm *vm)
 
 		if (CHECK_CAP(vm, vm->vm_fd, KVM_CAP_IRQCHIP) < 0 ||
 		    CHECK_CAP(vm, vm->vm_fd, KVM_CAP_PIT2) < 0 ||
+		    CHECK_CAP(vm, vm->vm_fd, KVM_CAP_PIT_STATE2) < 0 ||
 		    CHECK_CAP(vm, vm->vm_fd, KVM_CAP_REINJECT_CONTROL) < 0)
 			return -1;
 		if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {

@@ -318,6 +318,8 @@ static int run_vcpu0(struct kvm_run *run)
 	return 0;
 }
 
+static uint32_t pit_flags;
+
 static int vm_ioctl(int fd, unsigned long req, void *arg)
 {
 	switch (req) {
@@ -373,6 +375,21 @@ static int vm_ioctl(int fd, unsigned long req, void *arg)
 	case KVM_CREATE_PIT2:
 		logf_("create_pit2 flags=%u", ((struct kvm_pit_config *)arg)->flags);
 		return 0;
+	case KVM_GET_PIT2:
+		memset(arg, 0, sizeof(struct kvm_pit_state2));
+		((struct kvm_pit_state2 *)arg)->channels[0].mode = 2;
+		((struct kvm_pit_state2 *)arg)->channels[0].count = 1193;
+		((struct kvm_pit_state2 *)arg)->flags = pit_flags;
+		return 0;
+	case KVM_SET_PIT2: {
+		struct kvm_pit_state2 *ps = arg;
+
+		if (ps->channels[0].mode != 2 || ps->channels[0].count != 1193)
+			logf_("FAIL set_pit2 lost the channel state");
+		pit_flags = ps->flags;
+		logf_("set_pit2 flags=0x%x", ps->flags);
+		return 0;
+	}
 	case KVM_REINJECT_CONTROL:
 		logf_("reinject %u", ((struct kvm_reinject_control *)arg)->pit_reinject);
 		return 0;

@@ -167,6 +167,9 @@ else
 	# whose data would leave the kvm_run mapping is refused, not overrun
 	fake fake-rep-outsb 1 "ro1:3f8:5 o1:f4:0" "ABCDE" -- --kernel "$G"
 	fake fake-rep-ins-hostile 1 "ri4:3f8:ffffffff" "KVM_EXIT_IO data outside kvm_run" -- --kernel "$G"
+	# HPET LegacyReplacement on/off disconnects/reconnects KVM's PIT (KVM_SET_PIT2 flag)
+	fake fake-kernel-hpet-legacy 1 "mw4:fed00010:3 mr4:fed00010:3 mw4:fed00010:1 o1:f4:0" \
+		"set_pit2 flags=0x1|set_pit2 flags=0x0" -- --kernel "$G" --irqchip kernel
 	fake fake-acpi-s5 0 "o2:604:3400" "" -- --kernel "$G" --cpus 8
 	fake fake-i8042-reset 0 "o1:64:fe" "" -- --kernel "$G" --cpus 4
 	fake fake-triple-fault 1 "shutdown" "guest triple fault (KVM_EXIT_SHUTDOWN)" -- --kernel "$G" --cpus 2

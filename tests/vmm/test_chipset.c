@@ -77,7 +77,7 @@ struct env {
 static struct chipset *make(struct env *e, bool split, unsigned nioapics)
 {
 	struct chipset_config c;
-	struct chipset_ops ops = { hv_msi, hv_routes, hv_intr, hv_line, &e->hv };
+	struct chipset_ops ops = { hv_msi, hv_routes, hv_intr, hv_line, &e->hv, NULL };
 	char err[128];
 
 	memset(e, 0, sizeof(*e));
@@ -303,6 +303,60 @@ static void test_kernel_mode_lines_go_to_kvm(void **state)
 	chipset_destroy(e.cs);
 }
 
+static unsigned legacy_calls;
+static bool legacy_on;
+
+static void hv_pit_legacy(void *o, bool on)
+{
+	(void)o;
+	legacy_calls++;
+	legacy_on = on;
+}
+
+/* kernel mode: HPET LEG_RT_CNF tells KVM's PIT to let go of IRQ0, once per change */
+static void test_kernel_mode_hpet_legacy_disconnects_pit(void **state)
+{
+	struct chipset_config c;
+	struct chipset_ops ops = { hv_msi, hv_routes, hv_intr, hv_line, NULL, hv_pit_legacy };
+	struct sc_fake_clock clk;
+	struct hv hv;
+	struct chipset *cs;
+	char err[128];
+
+	(void)state;
+	memset(&hv, 0, sizeof(hv));
+	ops.opaque = &hv;
+	sc_fake_clock_init(&clk, 0);
+	memset(&c, 0, sizeof(c));
+	c.split = false;
+	c.ncpus = 1;
+	c.nioapics = 1;
+	c.hpet = true;
+	c.clock = &clk.clock;
+	c.ram_size = 256ull << 20;
+	c.wall_ns = wall;
+	assert_int_equal(chipset_create(&cs, &c, &ops, err, sizeof(err)), 0);
+	legacy_calls = 0;
+	chipset_mmio(cs, VM_HPET_ADDR + 0x10, 4, true, 0x1);        /* ENABLE_CNF only */
+	assert_int_equal(legacy_calls, 0);
+	chipset_mmio(cs, VM_HPET_ADDR + 0x10, 4, true, 0x3);        /* + LEG_RT_CNF */
+	assert_int_equal(legacy_calls, 1);
+	assert_true(legacy_on);
+	chipset_mmio(cs, VM_HPET_ADDR + 0x10, 8, true, 0x3);        /* no change */
+	assert_int_equal(legacy_calls, 1);
+	chipset_mmio(cs, VM_HPET_ADDR + 0x10, 4, true, 0x1);
+	assert_int_equal(legacy_calls, 2);
+	assert_false(legacy_on);
+	chipset_destroy(cs);
+
+	/* split mode: the board's own PIT is disconnected, KVM is not asked */
+	c.split = true;
+	assert_int_equal(chipset_create(&cs, &c, &ops, err, sizeof(err)), 0);
+	chipset_mmio(cs, VM_HPET_ADDR + 0x10, 4, true, 0x3);
+	assert_int_equal(legacy_calls, 2);
+	chipset_destroy(cs);
+}
+
 static void test_bad_config_rejected(void **state)
 {
 	struct chipset_config c;
@@ -393,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_pic_int_and_inta),
 		cmocka_unit_test(test_ioapic_windows_and_holes),
 		cmocka_unit_test(test_kernel_mode_lines_go_to_kvm),
+		cmocka_unit_test(test_kernel_mode_hpet_legacy_disconnects_pit),
 		cmocka_unit_test(test_bad_config_rejected),
 		cmocka_unit_test(test_hostile_guest_random_accesses),
 	};
