@@ -70,9 +70,14 @@ static uint64_t now_edge(const struct sc_pit *pit)
 /* ---------------------------------------------------------------- counts */
 
 /* Modes 6 and 7 are 2 and 3 (M2 is "don't care", 8254 "Control Word"). */
+static unsigned mode_of(unsigned m)
+{
+	return m > 5 ? m - 4u : m;
+}
+
 static unsigned eff_mode(const struct sc_pit_channel *ch)
 {
-	return ch->mode > 5 ? ch->mode - 4u : ch->mode;
+	return mode_of(ch->mode);
 }
 
 static bool periodic(const struct sc_pit_channel *ch)
@@ -875,7 +880,7 @@ static int validate_channel(const struct sc_pit_channel_state_v1 *cs)
 	 * run at pending_time and the counter, OUT and the IRQ0 timer would
 	 * disagree.
 	 */
-	unsigned m = cs->mode > 5 ? cs->mode - 4u : cs->mode;
+	unsigned m = mode_of(cs->mode);
 	if (cs->cr_pending && ((m != 2 && m != 3) || !cs->loaded))
 		return -EINVAL;
 	return 0;
@@ -957,7 +962,7 @@ int sc_pit_validate(const struct sc_pit_state_v1 *s)
 	 * mode 0 terminal count, the tick runs only in modes 2/3 (and never
 	 * faster than the ceiling), the one-shot timer only in the others.
 	 */
-	unsigned m0 = s->ch[0].mode > 5 ? s->ch[0].mode - 4u : s->ch[0].mode;
+	unsigned m0 = mode_of(s->ch[0].mode);
 	bool periodic0 = m0 == 2 || m0 == 3;
 	if (s->out0_level && m0 != 0)
 		return -EINVAL;
