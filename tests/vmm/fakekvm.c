@@ -319,6 +319,8 @@ static int run_vcpu0(struct kvm_run *run)
 }
 
 static uint32_t pit_flags;
+static unsigned split_pins, nvcpus, nmemslots;
+static bool have_pit;
 
 static int vm_ioctl(int fd, unsigned long req, void *arg)
 {
@@ -329,19 +331,35 @@ static int vm_ioctl(int fd, unsigned long req, void *arg)
 		struct kvm_enable_cap *c = arg;
 
 		logf_("enable_cap %u %llu", c->cap, (unsigned long long)c->args[0]);
+		if (c->cap == KVM_CAP_SPLIT_IRQCHIP) {
+			if (nvcpus)
+				logf_("FAIL KVM_CAP_SPLIT_IRQCHIP after vCPU creation");
+			split_pins = (unsigned)c->args[0];
+		}
 		return 0;
 	}
 	case KVM_SET_TSS_ADDR:
 		logf_("tss 0x%lx", (unsigned long)arg);
+		if (nmemslots)
+			logf_("FAIL KVM_SET_TSS_ADDR after the memory slots (may overlap)");
 		return 0;
 	case KVM_SET_IDENTITY_MAP_ADDR:
 		logf_("identity 0x%llx", (unsigned long long)*(uint64_t *)arg);
+		if (nvcpus)   /* api.rst: fails if any vCPU has already been created */
+			logf_("FAIL KVM_SET_IDENTITY_MAP_ADDR after vCPU creation");
 		return 0;
 	case KVM_SET_USER_MEMORY_REGION: {
 		struct kvm_userspace_memory_region *m = arg;
 
 		logf_("mem slot=%u gpa=0x%llx size=0x%llx", m->slot,
 		      (unsigned long long)m->guest_phys_addr, (unsigned long long)m->memory_size);
+		nmemslots++;
+		/* not over the PCI hole / KVM's private pages below 4 GiB */
+		if (m->guest_phys_addr < 0x100000000ull &&
+		    m->guest_phys_addr + m->memory_size > 0xc0000000ull)
+			logf_("FAIL memory slot %u overlaps [3 GiB, 4 GiB)", m->slot);
+		if ((m->memory_size | m->guest_phys_addr | m->userspace_addr) & 0xfff)
+			logf_("FAIL memory slot %u not page aligned", m->slot);
 		return 0;
 	}
 	case KVM_SET_GSI_ROUTING: {
@@ -349,6 +367,18 @@ static int vm_ioctl(int fd, unsigned long req, void *arg)
 		unsigned i;
 
 		logf_("routing nr=%u", r->nr);
+		/* api.rst KVM_SET_GSI_ROUTING: flags 0; split mode takes MSI
+		 * routes only, flags 0 (no KVM_MSI_VALID_DEVID), one per GSI */
+		if (r->flags)
+			logf_("FAIL routing: flags 0x%x", r->flags);
+		for (i = 0; i < r->nr; i++) {
+			if (r->entries[i].flags)
+				logf_("FAIL route gsi=%u: flags 0x%x", r->entries[i].gsi, r->entries[i].flags);
+			if (split_pins && (r->entries[i].type != KVM_IRQ_ROUTING_MSI ||
+					   r->entries[i].gsi >= split_pins))
+				logf_("FAIL route gsi=%u type %u in split mode (%u pins)",
+				      r->entries[i].gsi, r->entries[i].type, split_pins);
+		}
 		for (i = 0; i < r->nr; i++)
 			if (r->entries[i].type == KVM_IRQ_ROUTING_MSI && (r->entries[i].u.msi.data & 0xff))
 				logf_("route gsi=%u data=0x%x", r->entries[i].gsi, r->entries[i].u.msi.data);
@@ -361,6 +391,8 @@ static int vm_ioctl(int fd, unsigned long req, void *arg)
 		struct kvm_msi *m = arg;
 
 		logf_("msi addr=0x%x data=0x%x", m->address_lo, m->data);
+		if (m->flags || (m->address_lo & 0xfff00000u) != 0xfee00000u)
+			logf_("FAIL KVM_SIGNAL_MSI flags 0x%x address 0x%x", m->flags, m->address_lo);
 		return 1;
 	}
 	case KVM_IRQ_LINE: {
@@ -371,9 +403,12 @@ static int vm_ioctl(int fd, unsigned long req, void *arg)
 	}
 	case KVM_CREATE_IRQCHIP:
 		logf_("create_irqchip");
+		if (nvcpus || split_pins)
+			logf_("FAIL KVM_CREATE_IRQCHIP after vCPUs or with split irqchip");
 		return 0;
 	case KVM_CREATE_PIT2:
 		logf_("create_pit2 flags=%u", ((struct kvm_pit_config *)arg)->flags);
+		have_pit = true;
 		return 0;
 	case KVM_GET_PIT2:
 		memset(arg, 0, sizeof(struct kvm_pit_state2));
@@ -391,10 +426,13 @@ static int vm_ioctl(int fd, unsigned long req, void *arg)
 		return 0;
 	}
 	case KVM_REINJECT_CONTROL:
+		if (!have_pit)   /* -ENXIO without a PIT */
+			logf_("FAIL KVM_REINJECT_CONTROL before KVM_CREATE_PIT2");
 		logf_("reinject %u", ((struct kvm_reinject_control *)arg)->pit_reinject);
 		return 0;
 	case KVM_CREATE_VCPU:
 		logf_("create_vcpu %lu", (unsigned long)arg);
+		nvcpus++;
 		return new_fd(K_VCPU, (int)(unsigned long)arg);
 	default:
 		logf_("FAIL unexpected vm ioctl 0x%lx", req);
@@ -441,8 +479,24 @@ static int vcpu_ioctl(int fd, unsigned long req, void *arg)
 	case KVM_SET_SREGS: {
 		struct kvm_sregs *s = arg;
 
+		const struct kvm_segment *d[] = { &s->ds, &s->es, &s->fs, &s->gs, &s->ss };
+		unsigned k;
+
 		logf_("sregs vcpu=%d cr0=0x%llx cs.sel=0x%x cs.db=%u cs.limit=0x%x ds.sel=0x%x", id,
 		      (unsigned long long)s->cr0, s->cs.selector, s->cs.db, s->cs.limit, s->ds.selector);
+		/* Multiboot 3.2 on KVM (VMX guest-state checks): flat 32-bit
+		 * segments, accessed bit set, present, usable, DPL 0 */
+		if (s->cs.type != 0xb || !s->cs.s || !s->cs.present || !s->cs.g || s->cs.l ||
+		    s->cs.dpl || s->cs.unusable || s->cs.base)
+			logf_("FAIL sregs: CS is not a flat 32-bit execute/read segment");
+		for (k = 0; k < 5; k++)
+			if (d[k]->type != 0x3 || !d[k]->s || !d[k]->present || !d[k]->g ||
+			    !d[k]->db || d[k]->limit != 0xffffffffu || d[k]->base ||
+			    d[k]->unusable || d[k]->selector != 0x10 || d[k]->dpl)
+				logf_("FAIL sregs: data segment %u is not flat 32-bit read/write", k);
+		if (!(s->cr0 & 1) || (s->cr0 & 0x80000000u) || s->efer || s->cr4 ||
+		    s->gdt.limit != 23 || !s->gdt.base)
+			logf_("FAIL sregs: CR0/EFER/CR4/GDTR not Multiboot protected mode");
 		return 0;
 	}
 	case KVM_SET_REGS: {
@@ -470,6 +524,8 @@ static int vcpu_ioctl(int fd, unsigned long req, void *arg)
 	}
 	case KVM_INTERRUPT:
 		logf_("interrupt vcpu=%d vector=0x%x", id, ((struct kvm_interrupt *)arg)->irq);
+		if (((struct kvm_interrupt *)arg)->irq >= 256 || !split_pins)
+			logf_("FAIL KVM_INTERRUPT: vector or irqchip mode");
 		return 0;
 	case KVM_NMI:
 		logf_("nmi vcpu=%d", id);
