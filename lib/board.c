@@ -355,11 +355,30 @@ static void inta_settle(struct sc_board *b)
 	}
 }
 
+/*
+ * HPET legacy replacement (IA-PC HPET 1.0a, 2.4.1 / table 2): timer 0 takes
+ * IRQ0 and timer 1 IRQ8; "the 8254 timer will not cause any interrupts" and
+ * neither will the RTC.  The board disconnects their outputs.
+ */
+static bool hpet_legacy(const struct sc_board *b)
+{
+	return !b->cfg.no_hpet && sc_hpet_legacy_enabled(&b->hpet);
+}
+
 static void pit_out0_cb(void *opaque, bool level)
 {
 	struct sc_board *b = opaque;
 	if (!level)
 		return;   /* held high until the next edge, see isa_edge() */
+	if (hpet_legacy(b)) {
+		/* Disconnected: a tick that reaches no CPU is taken at once. */
+		struct sc_tick *t = sc_pit_tick(&b->pit);
+		if (t->running && t->in_flight) {
+			b->stats.tick_acks_auto++;
+			sc_tick_ack(t);
+		}
+		return;
+	}
 	isa_edge(b, 0, SC_SRC_PIT);
 	struct sc_tick *t = sc_pit_tick(&b->pit);
 	if (t->running && t->in_flight && !b->ticker[TICKER_PIT].wait_inta &&
@@ -369,7 +388,9 @@ static void pit_out0_cb(void *opaque, bool level)
 
 static void rtc_irq8_cb(void *opaque, bool level)
 {
-	isa_drive(opaque, 8, SC_SRC_RTC, level);
+	struct sc_board *b = opaque;
+	b->rtc_irq8 = level;
+	isa_drive(b, 8, SC_SRC_RTC, level && !hpet_legacy(b));
 }
 
 /* HPET timers whose edge tick is in flight and not yet tracked. */
@@ -437,6 +458,11 @@ static void hpet_legacy_mode_cb(void *opaque, bool on)
 			isa_drive(b, n == 0 ? 0 : 8, SC_SRC_HPET, false);
 		}
 	}
+	/* Entering it disconnects the PIT and the RTC; leaving reconnects
+	 * the RTC's level (the PIT comes back with its next tick). */
+	if (on)
+		isa_drive(b, 0, SC_SRC_PIT, false);
+	isa_drive(b, 8, SC_SRC_RTC, b->rtc_irq8 && !on);
 }
 
 static void hpet_fsb_cb(void *opaque, const struct sc_msi *m)

@@ -779,6 +779,54 @@ static void test_pit_tick_acked_by_nmi(void **st)
 	env_free(e);
 }
 
+static unsigned count_vec(const struct env *e, uint8_t v)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < e->n_msi && i < 4096; i++)
+		n += vec(&e->msi[i]) == v;
+	return n;
+}
+
+static void test_hpet_legacy_disconnects_pit_and_rtc(void **st)
+{
+	struct env *e = env_new(NULL);
+	redir(e, 0, 2, 0x30, 0);
+	redir(e, 0, 8, 0x38, 0);
+	pit_program_mode2(e, PIT_1KHZ);
+	outb(e, 0x70, 0x0b); outb(e, 0x71, 0x42);        /* RTC PIE, 1024 Hz */
+	sc_fake_clock_advance(&e->clk, 1500000);
+	assert_int_equal(count_vec(e, 0x30), 1);
+	assert_int_equal(count_vec(e, 0x38), 1);
+	/* HPET legacy replacement with timer 0 periodic at 1 ms. */
+	uint64_t cap;
+	sc_board_mmio_read(&e->b, SC_BOARD_HPET_BASE, 8, &cap);
+	uint64_t t1ms = 1000000000000ull / (cap >> 32);
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x100, 8,
+			    HPET_TN_INT_ENB_CNF | HPET_TN_TYPE_CNF | HPET_TN_VAL_SET_CNF);
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x108, 8, t1ms);
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x010, 8,
+			    HPET_ENABLE_CNF | HPET_LEG_RT_CNF);
+	assert_false(e->b.isa_src[8] & (1u << SC_SRC_RTC));
+	unsigned pin2 = count_vec(e, 0x30), pin8 = count_vec(e, 0x38);
+	for (int i = 0; i < 5; i++) {
+		sc_fake_clock_advance(&e->clk, 1000000);
+		sc_board_eoi(&e->b, 0x30);
+		outb(e, 0x70, 0x0c); inb(e, 0x71);       /* RTC still acked */
+	}
+	/* Pin 2 now carries HPET timer 0 only: ~5 ticks, not 10. */
+	unsigned got2 = count_vec(e, 0x30) - pin2;
+	assert_true(got2 >= 4 && got2 <= 6);
+	assert_int_equal(count_vec(e, 0x38), pin8);  /* RTC silent */
+	struct sc_tick_stats s;
+	sc_board_tick_stats(&e->b, 0, &s);
+	assert_true(e->b.stats.tick_acks_auto >= 4); /* PIT ticks went nowhere */
+	/* Leaving legacy mode reconnects the RTC. */
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x010, 8, HPET_ENABLE_CNF);
+	sc_fake_clock_advance(&e->clk, 2000000);
+	assert_true(count_vec(e, 0x38) > pin8);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -805,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_odd_access_sizes),
 		cmocka_unit_test(test_external_mode_shares_kvm_gsi),
 		cmocka_unit_test(test_pit_tick_acked_by_nmi),
+		cmocka_unit_test(test_hpet_legacy_disconnects_pit_and_rtc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

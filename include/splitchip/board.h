@@ -6,7 +6,8 @@
  * Wiring (what a PC chipset does, and what the MADT / MP table describe):
  *   PIT OUT0 ............ ISA IRQ0  -> PIC IR0 and IOAPIC 0 pin 2
  *   RTC IRQ# ............ ISA IRQ8  -> PIC IR8 and IOAPIC 0 pin 8
- *   HPET legacy replacement: timer 0 -> ISA IRQ0, timer 1 -> ISA IRQ8
+ *   HPET legacy replacement: timer 0 -> ISA IRQ0, timer 1 -> ISA IRQ8,
+ *                         and the PIT and RTC outputs are disconnected
  *   HPET Tn_INT_ROUTE_CNF  -> GSI (IOAPIC 0 pins 0..23)
  *   ISA IRQ n (n != 0) .. PIC IRn and GSI n
  *   PCI INTx ............ GSI 16 + ((device + pin) & 3) | 4 * (bus & 1),
@@ -208,6 +209,7 @@ struct sc_board {
 	struct sc_timer retrigger_timer;  /* IOAPIC EOI-storm redelivery */
 	bool hpet_edge_hold[2];           /* HPET legacy IRQ0 / IRQ8 held high */
 	uint16_t inta_pending;            /* ISA IRQs INTA'd, acks to apply */
+	bool rtc_irq8;                    /* the RTC's IRQ output level */
 
 	struct sc_board_stats stats;      /* under the chipset lock */
 	struct sc_board_outbox timer_ob;  /* host clock callbacks, chipset lock */
