@@ -1090,12 +1090,10 @@ void sc_board_sync_routes(struct sc_board *b)
 
 /* ------------------------------------------------------------ save/restore */
 
-void sc_board_save(struct sc_board *b, struct sc_board_state_v1 *s)
+/* Chipset lock and every IOAPIC lock held. */
+static void save_locked(struct sc_board *b, struct sc_board_state_v1 *s)
 {
 	memset(s, 0, sizeof(*s));
-	pthread_mutex_lock(&b->chipset.lock);
-	for (unsigned i = 0; i < b->cfg.ioapics; i++)
-		pthread_mutex_lock(&b->io_dom[i].lock);
 	s->version = SC_BOARD_STATE_VERSION;
 	s->ioapics = b->cfg.ioapics;
 	s->ioapic_pins = b->cfg.ioapic_pins;
@@ -1115,9 +1113,27 @@ void sc_board_save(struct sc_board *b, struct sc_board_state_v1 *s)
 	sc_rtc_save(&b->rtc, &s->rtc);
 	if (!b->cfg.no_hpet)
 		sc_hpet_save(&b->hpet, &s->hpet);
+}
+
+static void lock_all(struct sc_board *b, struct sc_board_outbox *ob)
+{
+	dom_lock(&b->chipset, ob);
+	for (unsigned i = 0; i < b->cfg.ioapics; i++)
+		dom_lock(&b->io_dom[i], ob);
+}
+
+static void unlock_ioapics(struct sc_board *b)
+{
 	for (unsigned i = b->cfg.ioapics; i-- > 0;)
-		pthread_mutex_unlock(&b->io_dom[i].lock);
-	pthread_mutex_unlock(&b->chipset.lock);
+		dom_unlock(&b->io_dom[i]);
+}
+
+void sc_board_save(struct sc_board *b, struct sc_board_state_v1 *s)
+{
+	lock_all(b, NULL);
+	save_locked(b, s);
+	unlock_ioapics(b);
+	dom_unlock(&b->chipset);
 }
 
 static bool all_zero(const void *p, size_t n)
@@ -1165,21 +1181,18 @@ static int board_validate(const struct sc_board *b, const struct sc_board_state_
 	return 0;
 }
 
-int sc_board_restore(struct sc_board *b, const struct sc_board_state_v1 *s)
+/*
+ * Every chip but the RTC, with every lock held.  The router's line state
+ * goes first, so the chips that drive lines on restore find it current.
+ */
+static int restore_locked(struct sc_board *b, const struct sc_board_state_v1 *s)
 {
-	if (!b || !s || board_validate(b, s))
-		return -EINVAL;
-	struct sc_board_outbox *ob = malloc(sizeof(*ob));
-	if (!ob)
-		return -ENOMEM;
-	outbox_init(ob);
-	dom_lock(&b->chipset, ob);
-	for (unsigned i = 0; i < b->cfg.ioapics; i++)
-		dom_lock(&b->io_dom[i], ob);
+	memcpy(b->isa_src, s->isa_src, sizeof(b->isa_src));
+	memcpy(b->gsi_src, s->gsi_src, sizeof(b->gsi_src));
+	memcpy(b->active_low, s->active_low, sizeof(b->active_low));
+	b->hpet_edge_hold[0] = s->hpet_edge_hold[0];
+	b->hpet_edge_hold[1] = s->hpet_edge_hold[1];
 	int rc = 0;
-	/* Each chip restore validates again against its live configuration;
-	 * board_validate() checked the same (pins, versions, timer counts)
-	 * for all of them first, so none refuses after another has applied. */
 	if (!b->cfg.external_irqchip) {
 		for (unsigned i = 0; i < b->cfg.ioapics && !rc; i++)
 			rc = sc_ioapic_restore(&b->ioapic[i], &s->ioapic[i]);
@@ -1188,20 +1201,47 @@ int sc_board_restore(struct sc_board *b, const struct sc_board_state_v1 *s)
 		if (!rc)
 			rc = sc_pit_restore(&b->pit, &s->pit);
 	}
-	if (!rc)
-		rc = sc_rtc_restore(&b->rtc, &s->rtc);
 	if (!rc && !b->cfg.no_hpet)
 		rc = sc_hpet_restore(&b->hpet, &s->hpet);
-	if (!rc) {
-		memcpy(b->isa_src, s->isa_src, sizeof(b->isa_src));
-		memcpy(b->gsi_src, s->gsi_src, sizeof(b->gsi_src));
-		memcpy(b->active_low, s->active_low, sizeof(b->active_low));
-		b->hpet_edge_hold[0] = s->hpet_edge_hold[0];
-		b->hpet_edge_hold[1] = s->hpet_edge_hold[1];
+	return rc;
+}
+
+/*
+ * All or nothing.  board_validate() checks every field it can; a chip's
+ * restore also checks the state against the live chip (capabilities,
+ * limits) and may still refuse after other chips took theirs, so the board
+ * keeps a copy of its own state and puts it back on any refusal.  Messages
+ * produced by a refused attempt are dropped: the state they came from is
+ * gone.
+ */
+int sc_board_restore(struct sc_board *b, const struct sc_board_state_v1 *s)
+{
+	if (!b || !s || board_validate(b, s))
+		return -EINVAL;
+	struct sc_board_outbox *ob = malloc(sizeof(*ob));
+	struct sc_board_state_v1 *backup = malloc(sizeof(*backup));
+	if (!ob || !backup) {
+		free(ob);
+		free(backup);
+		return -ENOMEM;
 	}
-	for (unsigned i = b->cfg.ioapics; i-- > 0;)
-		dom_unlock(&b->io_dom[i]);
-	if (!rc) {
+	outbox_init(ob);
+	lock_all(b, ob);
+	save_locked(b, backup);
+	int rc = restore_locked(b, s);
+	unlock_ioapics(b);
+	/* The RTC drives IRQ8 on restore, through the router: IOAPIC locks
+	 * must be free for that. */
+	if (!rc)
+		rc = sc_rtc_restore(&b->rtc, &s->rtc);
+	if (rc) {
+		for (unsigned i = 0; i < b->cfg.ioapics; i++)
+			dom_lock(&b->io_dom[i], ob);
+		int again = restore_locked(b, backup);
+		unlock_ioapics(b);
+		(void)again;   /* the board's own state: always accepted */
+		ob->n_msi = 0;
+	} else {
 		/*
 		 * Acks in flight are not part of the state: release every tick
 		 * that waits for one, so none stays stuck after the restore.
@@ -1220,6 +1260,7 @@ int sc_board_restore(struct sc_board *b, const struct sc_board_state_v1 *s)
 	}
 	dom_unlock(&b->chipset);
 	outbox_flush(b, ob);
+	free(backup);
 	free(ob);
 	return rc;
 }

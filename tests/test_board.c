@@ -593,6 +593,25 @@ static void test_save_restore_round_trip(void **st)
 	*bad = *s;
 	bad->hpet_edge_hold[1] = 7;
 	assert_int_equal(sc_board_restore(&f->b, bad), -EINVAL);
+	/* Refused by a chip after the others took theirs: the RTC's bank 2
+	 * flag does not match this board.  Everything is put back. */
+	struct sc_board_state_v1 *now_ = calloc(1, sizeof(*now_));
+	sc_board_save(&f->b, now_);
+	*bad = *s;
+	bad->rtc.bank2_enabled = 0;
+	memset(bad->rtc.bank2, 0, sizeof(bad->rtc.bank2));
+	bad->ioapic[0].redir[10] ^= 0x7;            /* would change a vector */
+	assert_int_equal(sc_rtc_validate(&bad->rtc), 0);
+	{
+		unsigned before_msi = f->n_msi;
+		assert_int_equal(sc_board_restore(&f->b, bad), -EINVAL);
+		struct sc_board_state_v1 *after = calloc(1, sizeof(*after));
+		sc_board_save(&f->b, after);
+		assert_memory_equal(after->ioapic, now_->ioapic, sizeof(now_->ioapic));
+		assert_int_equal(f->n_msi, before_msi);
+		free(after);
+	}
+	free(now_);
 	assert_int_equal(f->b.gsi_src[10], 1u << SC_SRC_USER);
 	free(bad);
 	free(s);
