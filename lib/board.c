@@ -63,6 +63,7 @@ static void outbox_init(struct sc_board_outbox *ob)
 	ob->n_msi = 0;
 	ob->n_route = 0;
 	ob->intr_changed = false;
+	ob->intr_fell = false;
 	ob->any_eoi = false;
 }
 
@@ -94,8 +95,11 @@ static void outbox_flush(struct sc_board *b, struct sc_board_outbox *ob)
 	for (unsigned i = 0; i < ob->n_msi; i++)
 		if (o->msi)
 			o->msi(o->opaque, &ob->msi[i]);
-	if (ob->intr_changed && o->pic_intr)
+	if (ob->intr_changed && o->pic_intr) {
+		if (ob->intr_fell && ob->intr_level)
+			o->pic_intr(o->opaque, false);
 		o->pic_intr(o->opaque, ob->intr_level);
+	}
 	if (ob->any_eoi && o->gsi_eoi) {
 		for (unsigned w = 0; w < (SC_BOARD_MAX_GSIS + 63) / 64; w++) {
 			for (uint64_t m = ob->eoi_gsi[w]; m; m &= m - 1)
@@ -321,6 +325,10 @@ static void pic_intr_cb(void *opaque, bool level)
 	struct sc_board *b = opaque;
 	struct sc_board_outbox *ob = b->chipset.outbox;
 	if (ob) {
+		/* Keep a dip: a low-high inside one section is a new edge for
+		 * an NMI-mode LINT0, which must not collapse into "still high". */
+		if (!level)
+			ob->intr_fell = true;
 		ob->intr_changed = true;
 		ob->intr_level = level;
 	} else if (b->ops.pic_intr) {
@@ -658,6 +666,7 @@ static void outbox_move(struct sc_board_outbox *dst, struct sc_board_outbox *src
 	dst->n_route = src->n_route;
 	dst->intr_changed = src->intr_changed;
 	dst->intr_level = src->intr_level;
+	dst->intr_fell = src->intr_fell;
 	dst->any_eoi = src->any_eoi;
 	if (src->any_eoi)
 		memcpy(dst->eoi_gsi, src->eoi_gsi, sizeof(dst->eoi_gsi));

@@ -626,7 +626,17 @@ struct host_env {
 	struct sc_board b;
 	unsigned n_msi;
 	bool lock_free_in_cb;
+	bool intr;
+	unsigned intr_rises;
 };
+
+static void host_intr(void *o, bool level)
+{
+	struct host_env *h = o;
+	if (level && !h->intr)
+		h->intr_rises++;
+	h->intr = level;
+}
 
 static void host_msi(void *o, const struct sc_msi *m)
 {
@@ -647,7 +657,7 @@ static void test_host_clock_callbacks_deliver_after_unlock(void **st)
 	assert_int_equal(sc_host_clock_init(&h->hc, 2, NULL, NULL), 0);
 	struct sc_board_config c = { .wall_ns = wall, .eoi_ack = true,
 				     .pit_policy = SC_TICK_DISCARD };
-	struct sc_board_ops ops = { .msi = host_msi, .opaque = h };
+	struct sc_board_ops ops = { .msi = host_msi, .pic_intr = host_intr, .opaque = h };
 	assert_int_equal(sc_board_init(&h->b, &h->hc.clock, &c, &ops, NULL), 0);
 	sc_board_attach_host_clock(&h->b, &h->hc);
 	sc_board_set_timer_affinity(&h->b, 1);
@@ -664,6 +674,21 @@ static void test_host_clock_callbacks_deliver_after_unlock(void **st)
 	assert_true(sc_host_clock_run_due(&h->hc, 1) >= 1);
 	assert_true(h->n_msi >= 1);
 	assert_true(h->lock_free_in_cb);
+	/* PIC path with LINT0 in NMI mode: INT stays high between ticks (no
+	 * INTA), yet each tick must reach the VMM as a new rising edge. */
+	sc_board_pio_write(&h->b, 0x20, 1, 0x11);
+	sc_board_pio_write(&h->b, 0x21, 1, 0x20);
+	sc_board_pio_write(&h->b, 0x21, 1, 0x04);
+	sc_board_pio_write(&h->b, 0x21, 1, 0x01);
+	sc_board_pio_write(&h->b, 0x21, 1, 0xfe);
+	unsigned rises = h->intr_rises;
+	for (int i = 0; i < 3; i++) {
+		nanosleep(&ts, NULL);
+		sc_host_clock_run_due(&h->hc, 1);
+		sc_board_pic_nmi_taken(&h->b);
+	}
+	assert_true(h->intr);
+	assert_true(h->intr_rises >= rises + 3);
 	sc_board_destroy(&h->b);
 	sc_host_clock_destroy(&h->hc);
 	free(h);

@@ -146,6 +146,7 @@ struct sc_board_outbox {
 	unsigned n_route;
 	bool intr_changed;
 	bool intr_level;
+	bool intr_fell;           /* INT went low at some point */
 	bool any_eoi;
 	uint64_t eoi_gsi[(SC_BOARD_MAX_GSIS + 63) / 64];
 	struct sc_msi msi[SC_BOARD_OUTBOX];
