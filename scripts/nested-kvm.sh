@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# Run splitvm on a REAL KVM when the host has no /dev/kvm: boot a Debian
+# kernel under QEMU TCG with an emulated AMD SVM CPU, load kvm + kvm_amd
+# inside it, and run every test guest (build/guests/*.elf) with splitvm in
+# both irqchip modes there.  Prints a matrix guest x mode.
+#
+#   scripts/nested-kvm.sh [--build DIR] [--out DIR] [--cpu MODEL] [--smp N]
+#                         [--mem MiB] [--guests "hello pic"]
+#                         [--modes "split kernel"] [--guest-timeout S]
+#                         [--timeout S] [--no-install]
+#
+#   --build DIR          where build/guests/*.elf are (default build)
+#   --out DIR            work dir: initramfs, console log, per-run logs
+#                        (default /tmp/nested-kvm)
+#   --cpu MODEL          QEMU -cpu for the outer VM (default max; EPYC and
+#                        qemu64,+svm also work in principle)
+#   --smp N              outer VM vCPUs (default 2)
+#   --vcpus N            splitvm --cpus N (default 2)
+#   --guest-timeout S    per splitvm run inside the VM (default 300)
+#   --timeout S          whole outer QEMU run (default 2400)
+#   --no-install         do not apt-get install missing packages
+#
+# Needs: qemu-system-x86_64, a Debian amd64 kernel with kvm.ko/kvm-amd.ko
+# (linux-image-amd64), busybox-static, kmod (modinfo), cpio, gzip, gcc with
+# a static glibc (libc6-dev).  Missing packages are installed with apt-get
+# when running as root.  splitvm is rebuilt statically from vmm/ and lib/
+# (the initramfs has no libc).
+#
+# Everything is emulated (TCG, no host KVM), so it is slow: the boot takes
+# a few seconds, the whole matrix about two minutes on 2 cores (the ticks
+# guest alone about a minute in split mode, where every tick is several
+# emulated VM exits), and timing-sensitive checks see a slow, jittery CPU.
+# Exit status: 0 all PASS, 1 some FAIL, 2 setup problem / no /dev/kvm.
+set -u
+
+BUILD=build
+OUT=/tmp/nested-kvm
+CPU=max
+SMP=2
+MEM=1024
+GUESTS=""
+MODES="split kernel"
+GTIMEOUT=300
+TIMEOUT=2400
+INSTALL=1
+VCPUS=2
+KAPPEND=${KAPPEND:-loglevel=6}
+QEMU=${QEMU:-qemu-system-x86_64}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) BUILD=$2; shift 2 ;;
+	--out) OUT=$2; shift 2 ;;
+	--cpu) CPU=$2; shift 2 ;;
+	--smp) SMP=$2; shift 2 ;;
+	--mem) MEM=$2; shift 2 ;;
+	--guests) GUESTS=$2; shift 2 ;;
+	--modes) MODES=$2; shift 2 ;;
+	--guest-timeout) GTIMEOUT=$2; shift 2 ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--no-install) INSTALL=0; shift ;;
+	--vcpus) VCPUS=$2; shift 2 ;;
+	-h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+	*) echo "nested-kvm: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+
+cd "$(dirname "$0")/.." || exit 2
+die() { echo "nested-kvm: $*" >&2; exit 2; }
+
+# ---- packages ----
+need_pkgs=""
+command -v "$QEMU" >/dev/null 2>&1 || need_pkgs="$need_pkgs qemu-system-x86"
+ls /boot/vmlinuz-* >/dev/null 2>&1 || need_pkgs="$need_pkgs linux-image-amd64"
+# a static busybox (the initramfs has no libc)
+if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then need_pkgs="$need_pkgs busybox-static"; fi
+command -v modinfo >/dev/null 2>&1 || need_pkgs="$need_pkgs kmod"
+command -v cpio >/dev/null 2>&1 || need_pkgs="$need_pkgs cpio"
+command -v gcc >/dev/null 2>&1 || need_pkgs="$need_pkgs gcc libc6-dev"
+if [ -n "$need_pkgs" ]; then
+	if [ "$INSTALL" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		echo "nested-kvm: installing$need_pkgs"
+		apt-get update -qq >/dev/null 2>&1
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$need_pkgs >/dev/null || die "apt-get install$need_pkgs failed"
+	else
+		die "missing packages:$need_pkgs (install them as root)"
+	fi
+fi
+
+# newest installed kernel that has kvm-amd.ko
+KVER=""
+for v in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V -r); do
+	if [ -e "/boot/vmlinuz-$v" ] && modinfo -k "$v" -F filename kvm-amd >/dev/null 2>&1; then
+		KVER=$v; break
+	fi
+done
+[ -n "$KVER" ] || die "no /boot/vmlinuz-* with a kvm-amd module (apt-get install linux-image-amd64)"
+[ -r "/boot/vmlinuz-$KVER" ] || die "/boot/vmlinuz-$KVER not readable (run as root)"
+
+if [ -z "$GUESTS" ]; then
+	for f in "$BUILD"/guests/*.elf; do
+		[ -e "$f" ] && GUESTS="$GUESTS $(basename "$f" .elf)"
+	done
+fi
+GUESTS=${GUESTS# }
+[ -n "$GUESTS" ] || die "no guests in $BUILD/guests (run make guests)"
+
+mkdir -p "$OUT" || die "cannot create $OUT"
+LOGDIR="$OUT/logs"
+rm -rf "$LOGDIR" "$OUT/root"
+mkdir -p "$LOGDIR"
+
+# ---- static splitvm ----
+echo "nested-kvm: building static splitvm ($(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+gcc -std=c11 -D_GNU_SOURCE -O2 -g -Iinclude vmm/*.c lib/*.c -lpthread -lrt -static \
+	-o "$OUT/splitvm-static" || die "static build of splitvm failed"
+
+# ---- initramfs ----
+R="$OUT/root"
+mkdir -p "$R"/{bin,dev,proc,sys,tmp,guests,lib/modules}
+cp /bin/busybox "$R/bin/busybox"
+ln -s busybox "$R/bin/sh"
+cp "$OUT/splitvm-static" "$R/bin/splitvm"
+for g in $GUESTS; do cp "$BUILD/guests/$g.elf" "$R/guests/" || die "missing $BUILD/guests/$g.elf"; done
+[ "$(id -u)" = 0 ] && mknod -m 600 "$R/dev/console" c 5 1 2>/dev/null
+
+# kvm-amd and its dependencies, in load order
+MODS=""
+add_mod() {
+	local m=$1 d f
+	case " $MODS " in *" $m "*) return ;; esac
+	for d in $(modinfo -k "$KVER" -F depends "$m" | tr ',' ' '); do add_mod "$d"; done
+	f=$(modinfo -k "$KVER" -F filename "$m") || die "module $m not found"
+	case "$f" in
+	*.ko) cp "$f" "$R/lib/modules/$m.ko" ;;
+	*.ko.xz) xz -dc "$f" >"$R/lib/modules/$m.ko" ;;
+	*.ko.zst) zstd -qdc "$f" >"$R/lib/modules/$m.ko" ;;
+	*.ko.gz) gzip -dc "$f" >"$R/lib/modules/$m.ko" ;;
+	*) die "module $m: $f" ;;
+	esac
+	MODS="$MODS $m"
+}
+add_mod kvm-amd
+MODS=${MODS# }
+
+cat >"$R/init" <<EOF
+#!/bin/sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+(while sleep 30; do echo "@@ alive \$(cut -d' ' -f1 /proc/uptime)s load \$(cut -d' ' -f1-3 /proc/loadavg)"; done) &
+echo "@@ kernel \$(uname -r)"
+echo "@@ cpu \$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2-)"
+echo "@@ svm-flag \$(grep -c -w svm /proc/cpuinfo) of \$(grep -c ^processor /proc/cpuinfo) cpus"
+for m in $MODS; do
+	case \$m in
+	kvm-amd) p="nested=0" ;;
+	*) p="" ;;
+	esac
+	if insmod /lib/modules/\$m.ko \$p; then echo "@@ insmod \$m ok"; else echo "@@ insmod \$m FAILED"; fi
+done
+if [ -c /dev/kvm ]; then echo "@@ dev-kvm present"; else echo "@@ dev-kvm ABSENT"; fi
+for p in /sys/module/kvm_amd/parameters/*; do [ -r "\$p" ] && echo "@@ param \${p##*/}=\$(cat \$p)"; done 2>/dev/null
+dmesg | grep -iE 'kvm|svm' | sed 's/^/@@ dmesg /'
+if [ -c /dev/kvm ]; then
+	for mode in $MODES; do
+		for g in $GUESTS; do
+			echo "@@ BEGIN \$mode \$g"
+			t0=\$(date +%s)
+			timeout -s KILL $GTIMEOUT splitvm --kernel /guests/\$g.elf \\
+				--append "guest-test mode=splitvm-\$mode" --cpus $VCPUS --mem 64 \\
+				--irqchip \$mode --stats </dev/null 2>&1
+			rc=\$?
+			echo "@@ END \$mode \$g rc=\$rc secs=\$((\$(date +%s) - t0))"
+			dmesg -c | sed 's/^/@@ dmesg /'
+		done
+	done
+fi
+echo "@@ DONE"
+sync
+poweroff -f
+EOF
+chmod +x "$R/init"
+(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initramfs.gz" || die "cpio failed"
+cp "/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
+
+# ---- boot ----
+CONSOLE="$OUT/console.log"
+echo "nested-kvm: booting $KVER under $QEMU -accel tcg -cpu $CPU -smp $SMP (timeout ${TIMEOUT}s)"
+echo "nested-kvm: guests: $GUESTS; modes: $MODES; console log: $CONSOLE"
+rm -f "$CONSOLE.raw" "$CONSOLE"
+: >"$CONSOLE.raw"
+start=$(date +%s)
+timeout -k 10 "$TIMEOUT" "$QEMU" -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP" -m "$MEM" \
+	-M q35 -display none -no-reboot -nodefaults -serial "file:$CONSOLE.raw" \
+	-kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
+	-append "console=ttyS0 $KAPPEND panic=-1" </dev/null >"$OUT/qemu.log" 2>&1 &
+qpid=$!
+# follow the console: progress lines only
+tail -s 2 -n +1 -F --pid=$qpid "$CONSOLE.raw" 2>/dev/null | tr -d '\r' \
+	| grep --line-buffered -E '^@@ (kernel|svm|insmod|dev-kvm|BEGIN|END|DONE|alive)|^\[ *[0-9.]+\] .*(BUG|WARN|lockup|stall|kvm|SVM|Call Trace)' &
+wait $qpid
+qrc=$?
+sleep 3
+tr -d '\r' <"$CONSOLE.raw" >"$CONSOLE"
+elapsed=$(( $(date +%s) - start ))
+echo "nested-kvm: outer QEMU exited with $qrc after ${elapsed}s"
+
+# ---- per-run logs and classification (same rules as scripts/guest-test.sh) ----
+declare -A RESULT
+anyfail=0
+for mode in $MODES; do
+	mkdir -p "$LOGDIR/$mode"
+	for g in $GUESTS; do
+		log="$LOGDIR/$mode/$g.log"
+		awk -v m="$mode" -v g="$g" '
+			$0 == "@@ BEGIN " m " " g { on = 1; next }
+			on && index($0, "@@ END " m " " g " ") == 1 { print; exit }
+			on { print }' "$CONSOLE" >"$log"
+		endl=$(grep '^@@ END ' "$log")
+		if [ -z "$endl" ]; then
+			if [ ! -s "$log" ]; then RESULT[$g,$mode]="NOT RUN"; else RESULT[$g,$mode]="FAIL (VM died during run)"; fi
+			anyfail=1; continue
+		fi
+		rc=${endl##* rc=}; rc=${rc%% *}
+		secs=${endl##* secs=}
+		failed=$(sed -n 's/^check [^.]*\.\([^ :]*\): FAIL.*/\1/p' "$log" | tr '\n' ' ')
+		if [ "$rc" = 1 ] && grep -q "^PASS $g\$" "$log"; then
+			RESULT[$g,$mode]="PASS (${secs}s)"
+		elif [ "$rc" = 3 ] && grep -q "^FAIL $g:" "$log"; then
+			RESULT[$g,$mode]="FAIL: ${failed% } (${secs}s)"; anyfail=1
+		elif [ "$rc" = 137 ]; then
+			RESULT[$g,$mode]="FAIL (timeout ${GTIMEOUT}s)"; anyfail=1
+		else
+			last=$(grep -vE '^@@|^check|^value' "$log" | grep -iE 'error|fail|exception|KVM_|errno|unhandled|exit' | tail -n 1 | cut -c1-80)
+			RESULT[$g,$mode]="FAIL (exit $rc${last:+: $last}) (${secs}s)"; anyfail=1
+		fi
+	done
+done
+
+MATRIX="$OUT/matrix.md"
+{
+	grep -E '^@@ (kernel|cpu|svm-flag|dev-kvm)' "$CONSOLE" | sed 's/^@@ /- /'
+	echo
+	echo "| guest |$(for m in $MODES; do printf ' splitvm-%s (nested KVM) |' "$m"; done)"
+	echo "|---$(for _ in $MODES; do printf '|---'; done)|"
+	for g in $GUESTS; do
+		printf '| %s ' "$g"
+		for m in $MODES; do printf '| %s ' "${RESULT[$g,$m]}"; done
+		echo "|"
+	done
+	echo
+	echo "Generated by scripts/nested-kvm.sh ($(date -u +%Y-%m-%d), kernel $KVER, -cpu $CPU, ${elapsed}s total)."
+} >"$MATRIX"
+echo
+cat "$MATRIX"
+# the failing checks, with the guests' own explanations
+for m in $MODES; do
+	for g in $GUESTS; do
+		case "${RESULT[$g,$m]}" in PASS*) continue ;; esac
+		echo
+		echo "== splitvm-$m $g: ${RESULT[$g,$m]}"
+		grep -E '^check .*: FAIL|^FAIL |^splitvm|error|errno|KVM_' "$LOGDIR/$m/$g.log" | head -n 20
+	done
+done
+echo
+echo "nested-kvm: matrix in $MATRIX, per-run logs in $LOGDIR, console in $CONSOLE"
+grep -q '^@@ dev-kvm present' "$CONSOLE" || { echo "nested-kvm: /dev/kvm did not appear inside the VM" >&2; exit 2; }
+exit $anyfail
