@@ -124,9 +124,11 @@ int guest_main(void)
 	sti();
 	delay_us(20000);
 	cli();
+	/* read C while PIE is still set: IRQF = PF.PIE + AF.AIE + UF.UIE
+	 * (MC146818A register C), so clearing PIE first would clear IRQF */
+	uint8_t c3 = cmos_read(REG_C);
 	cmos_write(REG_B, REG_B_24H);
 	read_c_in_handler = true;
-	uint8_t c3 = cmos_read(REG_C);
 	value("irqs_without_reg_c_read_20ms", "%u", n_irq);
 	check(n_irq == 1 && (c3 & REG_C_IRQF), "irq_held_until_reg_c_read",
 	      "%u interrupts in 20 ms at 1024 Hz without reading C (want 1), C=%x", n_irq, c3);
