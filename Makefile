@@ -102,7 +102,11 @@ check: deps
 	@echo "make check: all passed"
 
 .PHONY: check-extra install-test
-check-extra:: install-test demo-board-test
+check-extra:: install-test demo-board-test nested-kvm-test
+.PHONY: nested-kvm-test
+nested-kvm-test: guests
+	@rm -f $(O)/nested-kvm.failures
+	@scripts/nested-kvm-check.sh $(O)
 install-test: lib
 	@scripts/install-test.sh
 .PHONY: demo-board-test
