@@ -13,6 +13,11 @@ cd "$(dirname "$0")/.."
 B=${1:-build}
 OUT=$B/nested-kvm
 GUESTS=${NESTED_GUESTS:-hello pic ioapic pit rtc hpet nmi-watchdog}
+# Checks the emulated CPU is too slow for: at 1024 Hz each RTC interrupt
+# costs about a period of nested emulation (three exits to splitvm), the
+# guest falls behind and the delay policy's owed ticks flood its window.
+# Tolerated in both modes here, never on a real host (guest-test).
+NESTED_SLOW="rtc.periodic_1024hz"
 # KVM in-kernel chips vs the datasheets (docs/CONFORMANCE.md).
 KVM_DEVIATIONS="pic.poll pic.special_mask_mode pit.null_count_after_control_word
 pit.mode0_out_low_after_control_word pit.mode0_gate_low_holds pit.mode1_gate_trigger
@@ -48,10 +53,10 @@ failed_checks() {   # mode guest
 verdict() {   # mode guest -> 0 pass/deviation only, 1 fail
 	local log=$OUT/logs/$1/$2.log
 	grep -q "^PASS $2" "$log" 2>/dev/null && return 0
-	[ "$1" = kernel ] || return 1
-	local c n=0
+	local c n=0 allowed=$NESTED_SLOW
+	[ "$1" = kernel ] && allowed="$allowed $KVM_DEVIATIONS"
 	for c in $(failed_checks "$1" "$2"); do
-		case " $(echo $KVM_DEVIATIONS) " in *" $c "*) ;; *) return 1 ;; esac
+		case " $(echo $allowed) " in *" $c "*) ;; *) return 1 ;; esac
 		n=$((n + 1))
 	done
 	[ $n -gt 0 ]   # failed without a check line (timeout, crash): a failure
@@ -94,7 +99,8 @@ for g in $GUESTS; do
 	echo "$line"
 done
 [ $fail -gt 0 ] && cat "$OUT.failures"
-echo "(splitvm on a real KVM: kvm_amd inside QEMU TCG with emulated SVM; DEV = only"
-echo " checks where KVM's in-kernel PIC/PIT deviate from the datasheets)"
+echo "(splitvm on a real KVM: kvm_amd inside QEMU TCG with emulated SVM; DEV = failed"
+echo " only checks where KVM's in-kernel PIC/PIT deviate from the datasheets, or"
+echo " rate checks the emulated CPU is too slow for: $NESTED_SLOW)"
 echo "nested-kvm: $pass passed, $fail failed"
 [ $fail -eq 0 ]
