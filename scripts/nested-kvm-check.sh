@@ -98,6 +98,25 @@ for g in $GUESTS; do
 	done
 	echo "$line"
 done
+# Boot on 1 and 8 vCPUs too (the suite above runs on 2): hello starts
+# every AP with INIT/SIPI and each reports in.
+for n in 1 8; do
+	scripts/nested-kvm.sh --build "$B" --out "$OUT-cpus$n" --guests hello --vcpus "$n" \
+		--guest-timeout 240 --timeout 600 > "$OUT-cpus$n.log" 2>&1
+	line=$(printf '%-14s' "hello ($n vCPU)")
+	for m in split kernel; do
+		if grep -q "^PASS hello" "$OUT-cpus$n/logs/$m/hello.log" 2>/dev/null; then
+			r=PASS; pass=$((pass + 1))
+		else
+			r=FAIL; fail=$((fail + 1))
+			echo "== $m hello --cpus $n" >> "$OUT.failures"
+			tail -15 "$OUT-cpus$n/logs/$m/hello.log" >> "$OUT.failures" 2>/dev/null ||
+				tail -5 "$OUT-cpus$n.log" >> "$OUT.failures"
+		fi
+		line="$line $(printf '%-10s' $r)"
+	done
+	echo "$line"
+done
 [ $fail -gt 0 ] && cat "$OUT.failures"
 echo "(splitvm on a real KVM: kvm_amd inside QEMU TCG with emulated SVM; DEV = failed"
 echo " only checks where KVM's in-kernel PIC/PIT deviate from the datasheets, or"
