@@ -20,8 +20,12 @@
 /* IOAPIC EOI-storm redelivery delay (hardware's natural delay, ~10 ms). */
 #define RETRIGGER_DELAY_NS 10000000ull
 
-/* GSIs a timer may tick on: with eoi_ack their routes ask for EOI exits. */
-#define TIMER_GSI_MASK ((1u << 2) | (1u << 8) | SC_HPET_DEFAULT_ROUTE_CAP)
+/*
+ * GSIs a timer may tick on: with eoi_ack their routes ask for EOI exits.
+ * GSI 8 only while the HPET is in legacy replacement (timer 1); otherwise
+ * it carries the RTC, which is acknowledged by register C reads.
+ */
+#define TIMER_GSI_MASK ((1u << 2) | SC_HPET_DEFAULT_ROUTE_CAP)
 
 /* ------------------------------------------------------------ port table */
 
@@ -456,6 +460,9 @@ static void hpet_set_legacy_cb(void *opaque, unsigned isa_irq, bool level)
 	isa_drive(b, isa_irq, SC_SRC_HPET, level);
 }
 
+static void ioapic_route_cb(void *opaque, unsigned pin, const struct sc_msi *msg,
+			    bool masked, bool level);
+
 static void hpet_legacy_mode_cb(void *opaque, bool on)
 {
 	struct sc_board *b = opaque;
@@ -471,6 +478,20 @@ static void hpet_legacy_mode_cb(void *opaque, bool on)
 	if (on)
 		isa_drive(b, 0, SC_SRC_PIT, false);
 	isa_drive(b, 8, SC_SRC_RTC, b->rtc_irq8 && !on);
+	/* GSI 8's route asks for EOI exits only while timer 1 ticks on it. */
+	atomic_store_explicit(&b->hpet_legacy_on, on, memory_order_relaxed);
+	unsigned io, pin;
+	if (sc_board_gsi_to_pin(b, 8, &io, &pin) == 0) {
+		struct sc_board_domain *d = &b->io_dom[io];
+		struct sc_msi m;
+		bool masked, level;
+		pthread_mutex_lock(&d->lock);
+		d->outbox = b->chipset.outbox;
+		if (sc_ioapic_route(&b->ioapic[io], pin, &m, &masked, &level) == 0)
+			ioapic_route_cb(d, pin, &m, masked, level);
+		d->outbox = NULL;
+		pthread_mutex_unlock(&d->lock);
+	}
 }
 
 static void hpet_fsb_cb(void *opaque, const struct sc_msi *m)
@@ -492,8 +513,11 @@ static void ioapic_route_cb(void *opaque, unsigned pin, const struct sc_msi *msg
 	struct sc_board_domain *d = opaque;
 	struct sc_board *b = d->board;
 	unsigned gsi = d->index * b->cfg.ioapic_pins + pin;
+	uint32_t timer_gsis = TIMER_GSI_MASK;
+	if (atomic_load_explicit(&b->hpet_legacy_on, memory_order_relaxed))
+		timer_gsis |= 1u << 8;
 	bool eoi_exit = level ||
-		(b->cfg.eoi_ack && gsi < 32 && (TIMER_GSI_MASK & (1u << gsi)));
+		(b->cfg.eoi_ack && gsi < 32 && (timer_gsis & (1u << gsi)));
 	struct sc_board_outbox *ob = d->outbox;
 	if (ob && ob->n_route < SC_BOARD_MAX_GSIS) {
 		struct sc_board_route *r = &ob->route[ob->n_route++];
@@ -1191,7 +1215,7 @@ static int board_validate(const struct sc_board *b, const struct sc_board_state_
 }
 
 /*
- * Every chip but the RTC, with every lock held.  The router's line state
+ * The IOAPICs, the PIC and the PIT, with every lock held.  The router's line state
  * goes first, so the chips that drive lines on restore find it current.
  */
 static int restore_locked(struct sc_board *b, const struct sc_board_state_v1 *s)
@@ -1201,6 +1225,10 @@ static int restore_locked(struct sc_board *b, const struct sc_board_state_v1 *s)
 	memcpy(b->active_low, s->active_low, sizeof(b->active_low));
 	b->hpet_edge_hold[0] = s->hpet_edge_hold[0];
 	b->hpet_edge_hold[1] = s->hpet_edge_hold[1];
+	/* Before the IOAPICs report their routes: GSI 8's EOI exits follow it. */
+	atomic_store_explicit(&b->hpet_legacy_on,
+			      s->has_hpet && (s->hpet.gen_conf & HPET_LEG_RT_CNF),
+			      memory_order_relaxed);
 	int rc = 0;
 	if (!b->cfg.external_irqchip) {
 		for (unsigned i = 0; i < b->cfg.ioapics && !rc; i++)
@@ -1210,8 +1238,21 @@ static int restore_locked(struct sc_board *b, const struct sc_board_state_v1 *s)
 		if (!rc)
 			rc = sc_pit_restore(&b->pit, &s->pit);
 	}
-	if (!rc && !b->cfg.no_hpet)
+	return rc;
+}
+
+/*
+ * The chips whose restore may drive lines through the router (the RTC's
+ * IRQ8, the HPET's legacy-mode change): chipset lock only, so the router
+ * can take the IOAPIC locks.
+ */
+static int restore_unlocked(struct sc_board *b, const struct sc_board_state_v1 *s)
+{
+	int rc = 0;
+	if (!b->cfg.no_hpet)
 		rc = sc_hpet_restore(&b->hpet, &s->hpet);
+	if (!rc)
+		rc = sc_rtc_restore(&b->rtc, &s->rtc);
 	return rc;
 }
 
@@ -1239,16 +1280,17 @@ int sc_board_restore(struct sc_board *b, const struct sc_board_state_v1 *s)
 	save_locked(b, backup);
 	int rc = restore_locked(b, s);
 	unlock_ioapics(b);
-	/* The RTC drives IRQ8 on restore, through the router: IOAPIC locks
-	 * must be free for that. */
 	if (!rc)
-		rc = sc_rtc_restore(&b->rtc, &s->rtc);
+		rc = restore_unlocked(b, s);
 	if (rc) {
+		/* The board's own state: always accepted. */
 		for (unsigned i = 0; i < b->cfg.ioapics; i++)
 			dom_lock(&b->io_dom[i], ob);
 		int again = restore_locked(b, backup);
 		unlock_ioapics(b);
-		(void)again;   /* the board's own state: always accepted */
+		if (!again)
+			again = restore_unlocked(b, backup);
+		(void)again;
 		ob->n_msi = 0;
 	} else {
 		/*

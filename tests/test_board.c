@@ -282,6 +282,16 @@ static void test_routes_mirror_every_entry(void **st)
 	redir(e, 0, 2, 0x30, 0);
 	assert_true(e->last_route[2].eoi_exit);
 	assert_false(e->last_route[2].msg.data & SC_MSI_DATA_TRIGGER_LEVEL);
+	/* GSI 8 carries the RTC (acked by register C): no EOI exits, until
+	 * HPET legacy replacement puts timer 1's ticks on it. */
+	redir(e, 0, 8, 0x38, 0);
+	assert_false(e->last_route[8].eoi_exit);
+	unsigned n8 = e->n_route;
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x010, 8, HPET_ENABLE_CNF | HPET_LEG_RT_CNF);
+	assert_true(e->n_route > n8);
+	assert_true(e->last_route[8].eoi_exit);
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x010, 8, HPET_ENABLE_CNF);
+	assert_false(e->last_route[8].eoi_exit);
 	/* sync_routes pushes all 24. */
 	memset(e->route_seen, 0, sizeof(e->route_seen));
 	sc_board_sync_routes(&e->b);
@@ -871,6 +881,37 @@ static void test_hpet_legacy_disconnects_pit_and_rtc(void **st)
 	env_free(e);
 }
 
+static void test_restore_across_hpet_legacy_mode(void **st)
+{
+	struct env *e = env_new(NULL);
+	redir(e, 0, 8, 0x38, 0);
+	sc_board_mmio_write(&e->b, SC_BOARD_HPET_BASE + 0x010, 8,
+			    HPET_ENABLE_CNF | HPET_LEG_RT_CNF);
+	struct sc_board_state_v1 *s = calloc(1, sizeof(*s));
+	sc_board_save(&e->b, s);
+	/* A board not in legacy mode takes it: the HPET's legacy change
+	 * drives lines and re-reports GSI 8's route during the restore. */
+	struct env *f = env_new(NULL);
+	sc_fake_clock_advance_to(&f->clk, e->clk.now);
+	assert_int_equal(sc_board_restore(&f->b, s), 0);
+	assert_true(sc_hpet_legacy_enabled(&f->b.hpet));
+	assert_true(f->last_route[8].eoi_exit);
+	/* And back. */
+	struct sc_board_state_v1 *s2 = calloc(1, sizeof(*s2));
+	struct env *g = env_new(NULL);
+	sc_fake_clock_advance_to(&g->clk, e->clk.now);
+	redir(g, 0, 8, 0x38, 0);
+	sc_board_save(&g->b, s2);
+	assert_int_equal(sc_board_restore(&f->b, s2), 0);
+	assert_false(sc_hpet_legacy_enabled(&f->b.hpet));
+	assert_false(f->last_route[8].eoi_exit);
+	free(s2);
+	free(s);
+	env_free(g);
+	env_free(f);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -898,6 +939,7 @@ int main(void)
 		cmocka_unit_test(test_external_mode_shares_kvm_gsi),
 		cmocka_unit_test(test_pit_tick_acked_by_nmi),
 		cmocka_unit_test(test_hpet_legacy_disconnects_pit_and_rtc),
+		cmocka_unit_test(test_restore_across_hpet_legacy_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,8 @@
  *   - an INTA cycle of their ISA IRQ on the PIC (ExtINT delivery);
  *   - an EOI of the vector their IOAPIC pin carries, when cfg.eoi_ack is
  *     set: the VMM asks KVM for EOI exits on that vector (ops.route gets
- *     eoi_exit = true for the pin) although the message is edge-triggered;
+ *     eoi_exit = true for GSI 2, the HPET route pins, and GSI 8 while the
+ *     HPET is in legacy replacement) although the message is edge-triggered;
  *     see docs/DESIGN.md "Tick acknowledgement in split mode";
  *   - immediately, when no acknowledging path is open (the pin and the PIC
  *     input are masked, or eoi_ack is off): the tick is then as good as
@@ -188,6 +189,8 @@ struct sc_board {
 
 	/* Lock-free: vectors with a tick waiting for its EOI. */
 	_Atomic uint64_t tick_ack_vec[4];
+	/* HPET legacy replacement on (read by route reports under IOAPIC locks). */
+	atomic_bool hpet_legacy_on;
 
 	struct sc_board_domain chipset;   /* PIC, PIT, RTC, HPET, router */
 	struct sc_board_domain io_dom[SC_BOARD_MAX_IOAPICS];
