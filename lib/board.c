@@ -868,61 +868,59 @@ static bool hpet_addr(const struct sc_board *b, uint64_t addr)
 	       addr < SC_BOARD_HPET_BASE + SC_BOARD_HPET_SIZE;
 }
 
-bool sc_board_mmio_read(struct sc_board *b, uint64_t addr, unsigned size, uint64_t *val)
+/* One IOAPIC access; 64-bit ones are two dword accesses (low first). */
+static void ioapic_access(struct sc_ioapic *io, uint64_t off, unsigned size,
+			  bool write, uint64_t *val)
+{
+	if (size == 8) {
+		uint64_t lo = *val & UINT32_MAX, hi = *val >> 32;
+		ioapic_access(io, off, 4, write, &lo);
+		ioapic_access(io, off + 4, 4, write, &hi);
+		*val = lo | hi << 32;
+	} else if (write) {
+		sc_ioapic_mmio_write(io, off, size, (uint32_t)*val);
+	} else {
+		*val = sc_ioapic_mmio_read(io, off, size);
+	}
+}
+
+/* The MMIO map of board.h: IOAPIC windows under their own lock, the
+ * HPET under the chipset lock. */
+static bool mmio_access(struct sc_board *b, uint64_t addr, unsigned size,
+			bool write, uint64_t *val)
 {
 	uint64_t off;
 	int io = ioapic_of_addr(b, addr, &off);
+	struct sc_board_domain *d;
+	if (io >= 0)
+		d = &b->io_dom[io];
+	else if (hpet_addr(b, addr))
+		d = &b->chipset;
+	else
+		return false;
 	struct sc_board_outbox ob;
 	outbox_init(&ob);
-	if (io >= 0) {
-		struct sc_board_domain *d = &b->io_dom[io];
-		dom_lock(d, &ob);
-		if (size == 8)
-			*val = sc_ioapic_mmio_read(&b->ioapic[io], off, 4) |
-			       (uint64_t)sc_ioapic_mmio_read(&b->ioapic[io], off + 4, 4) << 32;
-		else
-			*val = sc_ioapic_mmio_read(&b->ioapic[io], off, size);
-		dom_unlock(d);
-		outbox_flush(b, &ob);
-		return true;
-	}
-	if (hpet_addr(b, addr)) {
-		dom_lock(&b->chipset, &ob);
+	dom_lock(d, &ob);
+	if (io >= 0)
+		ioapic_access(&b->ioapic[io], off, size, write, val);
+	else if (write)
+		sc_hpet_mmio_write(&b->hpet, addr - SC_BOARD_HPET_BASE, size, *val);
+	else
 		*val = sc_hpet_mmio_read(&b->hpet, addr - SC_BOARD_HPET_BASE, size);
-		dom_unlock(&b->chipset);
-		outbox_flush(b, &ob);
-		return true;
-	}
-	return false;
+	dom_unlock(d);
+	outbox_flush(b, &ob);
+	return true;
+}
+
+bool sc_board_mmio_read(struct sc_board *b, uint64_t addr, unsigned size, uint64_t *val)
+{
+	*val = 0;
+	return mmio_access(b, addr, size, false, val);
 }
 
 bool sc_board_mmio_write(struct sc_board *b, uint64_t addr, unsigned size, uint64_t val)
 {
-	uint64_t off;
-	int io = ioapic_of_addr(b, addr, &off);
-	struct sc_board_outbox ob;
-	outbox_init(&ob);
-	if (io >= 0) {
-		struct sc_board_domain *d = &b->io_dom[io];
-		dom_lock(d, &ob);
-		if (size == 8) {
-			sc_ioapic_mmio_write(&b->ioapic[io], off, 4, (uint32_t)val);
-			sc_ioapic_mmio_write(&b->ioapic[io], off + 4, 4, (uint32_t)(val >> 32));
-		} else {
-			sc_ioapic_mmio_write(&b->ioapic[io], off, size, (uint32_t)val);
-		}
-		dom_unlock(d);
-		outbox_flush(b, &ob);
-		return true;
-	}
-	if (hpet_addr(b, addr)) {
-		dom_lock(&b->chipset, &ob);
-		sc_hpet_mmio_write(&b->hpet, addr - SC_BOARD_HPET_BASE, size, val);
-		dom_unlock(&b->chipset);
-		outbox_flush(b, &ob);
-		return true;
-	}
-	return false;
+	return mmio_access(b, addr, size, true, &val);
 }
 
 /* ------------------------------------------------------------ lines */
