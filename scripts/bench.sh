@@ -45,32 +45,21 @@ t_start=$(date +%s)
 log() { echo "bench: $*" >&2; }
 
 # ------------------------------------------------------------ KVM workloads
-# Guest-level workloads need /dev/kvm.  Where it exists, the tick-accuracy
-# guest (build/guests/ticks.elf) and splitvm's RSS are run below; the other
-# guest-level workloads have no guest yet.  NOTE: these runners were written
-# on a machine without /dev/kvm and have never run there.
-SPLITVM=${SPLITVM:-build/splitvm}
-GUESTS_DIR=${GUESTS_DIR:-build/guests}
-QEMU=${QEMU:-qemu-system-x86_64}
-if [ ! -e /dev/kvm ]; then
-	KVM_SKIP="SKIP: /dev/kvm absent"
-	have_kvm=0
-elif [ ! -x "$SPLITVM" ]; then
-	KVM_SKIP="SKIP: $SPLITVM not built"
-	have_kvm=0
-else
-	KVM_SKIP="SKIP: no guest for this workload yet"
-	have_kvm=1
-fi
+# Real guests on splitvm, split and kernel irqchip, in one run: this host's
+# /dev/kvm where it works, else a nested KVM under QEMU TCG
+# (scripts/bench-kvm.sh writes kvm_*.csv and kvm_env.txt).
+run_kvm() {
+	log "KVM workloads 1-4, 6 on real guests (scripts/bench-kvm.sh)"
+	local t0=$(date +%s)
+	if scripts/bench-kvm.sh --out "$out" $([ "$quick" = 1 ] && echo --quick); then
+		have_kvm=1
+	else
+		have_kvm=0
+	fi
+	kvm_secs=$(( $(date +%s) - t0 ))
+}
 
 hogs=()
-hog_start() {
-	local i
-	for i in $(seq $(( $(nproc) + 1 ))); do
-		( while :; do :; done ) &
-		hogs+=($!)
-	done
-}
 hog_stop() {
 	local p
 	for p in "${hogs[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -78,59 +67,6 @@ hog_stop() {
 	hogs=()
 }
 trap hog_stop EXIT
-
-# Workload 2 on KVM: the ticks guest counts PIT/RTC/HPET interrupts over a
-# 100 ms window of its own time base and prints "value ticks.SRC = N (want M)".
-kvm_ticks() {
-	local f="$out/kvm_ticks.csv" elf="$GUESTS_DIR/ticks.elf"
-	echo "mode,policy,load,rep,source,ticks,want,drift_pct,status" > "$f"
-	if [ "$have_kvm" = 0 ] || [ ! -f "$elf" ]; then
-		local why="$KVM_SKIP"
-		[ "$have_kvm" = 1 ] && why="SKIP: $elf not built"
-		for m in splitvm_split splitvm_kernel qemu_split; do
-			echo "$m,-,-,-,pit+rtc+hpet,-,-,-,$why" >> "$f"
-		done
-		return
-	fi
-	local mode mname pol plabel load rep log
-	for mode in split kernel qemu; do
-		case $mode in
-		qemu) mname=qemu_split ;;
-		*) mname=splitvm_$mode ;;
-		esac
-		for pol in discard delay catchup merge; do
-			[ "$mode" = kernel ] && [ "$pol" != discard ] && [ "$pol" != delay ] && continue
-			[ "$mode" = qemu ] && [ "$pol" != delay ] && continue
-			plabel=$pol
-			[ "$mode" = qemu ] && plabel="qemu-default"
-			for load in idle hog; do
-				[ "$load" = hog ] && hog_start
-				for rep in $(seq "$TICK_REPS"); do
-					log="$out/kvm_ticks.$mode.$pol.$load.$rep.log"
-					if [ "$mode" = qemu ]; then
-						timeout -k 5 120 "$QEMU" -accel kvm,kernel-irqchip=split -M pc \
-							-m 64 -display none -no-reboot -nodefaults -serial stdio \
-							-device isa-debug-exit,iobase=0xf4,iosize=4 \
-							-kernel "$elf" > "$log" 2>&1 || true
-					else
-						timeout -k 5 120 "$SPLITVM" --kernel "$elf" --mem 64 --cpus 1 \
-							--irqchip "$mode" --tick-policy "pit=$pol" \
-							--tick-policy "rtc=$pol" --tick-policy "hpet=$pol" \
-							> "$log" 2>&1 || true
-					fi
-					sed -n 's/.*value ticks\.\(pit\|rtc\|hpet\) = \([0-9]*\) (want \([0-9]*\)).*/\1,\2,\3/p' "$log" |
-					while IFS=, read -r src got want; do
-						awk -v m="$mname" -v p="$plabel" -v l="$load" -v r="$rep" \
-						    -v s="$src" -v g="$got" -v w="$want" 'BEGIN {
-							printf "%s,%s,%s,%s,%s,%d,%d,%.2f,measured\n",
-							       m, p, l, r, s, g, w, w ? 100 * (g - w) / w : 0 }' >> "$f"
-					done
-				done
-				[ "$load" = hog ] && hog_stop
-			done
-		done
-	done
-}
 
 # ---------------------------------------------------------------- host info
 {
@@ -208,15 +144,7 @@ awk -F, -v exit_us="$EXIT_US" -v ipns="$IPNS" -v have_cg="$have_cg" '
 		}
 	}' "$out/access_instr.csv" "$out/access_time.csv" > "$out/access.csv"
 
-{
-	echo "workload,access,splitvm_split,splitvm_kernel,qemu_split"
-	for k in noop pit rtc hpet ioapic eoi; do
-		echo "exit cost,$k,$KVM_SKIP,$KVM_SKIP,$KVM_SKIP"
-	done
-} > "$out/exits_kvm.csv"
-
-log "2/6 tick accuracy on KVM guests"
-kvm_ticks
+run_kvm
 
 # ------------------------------------------- 2+3. ticks and timer latency
 log "2/6 tick accuracy + 3/6 timer latency (${TICK_MS} ms x $TICK_REPS reps x 12 runs)"
@@ -232,27 +160,6 @@ log "4/6 level round trips + 5/6 EOI scalability (${IRQ_MS} ms x $IRQ_REPS reps)
 # ---------------------------------------------------------------- 6. memory
 log "6/6 memory"
 "$bin/bench_mem" > "$out/mem.csv"
-{
-	echo "what,vcpus,max_rss_kib,status"
-	for n in 1 64; do
-		if [ "$have_kvm" = 1 ] && [ -f "$GUESTS_DIR/hello.elf" ]; then
-			r=$("$bin/bench_mem" rss "$SPLITVM" --cpus "$n" --mem 64 \
-				--kernel "$GUESTS_DIR/hello.elf")
-			echo "splitvm RSS (hello guest; 64 MiB guest RAM),$n,${r%%,*},measured (exit status ${r##*,})"
-		else
-			echo "splitvm RSS,$n,-,$KVM_SKIP"
-		fi
-	done
-} > "$out/rss_kvm.csv"
-
-{
-	echo "workload,mode,status"
-	for m in splitvm_split splitvm_kernel qemu_split; do
-		echo "3 timer latency (deadline -> guest handler),$m,$KVM_SKIP"
-		echo "4 level round trips (1/2/8/64 vCPUs) + exits per interrupt,$m,$KVM_SKIP"
-	done
-} > "$out/kvm_skips.csv"
-
 # ------------------------------------------------------------------ plots
 pivot_lost() {   # policy x load, ticks lost (median) summed over the sources
 	awk -F, 'NR > 1 { v[$1 "," $2] += $7; p[$1] = 1; order[++n] = $1 }
@@ -380,6 +287,17 @@ eoi_ins=$(val "$out/access.csv" 1 eoi 3)
 eoi_ns=$(val "$out/access.csv" 1 eoi 6)
 eoi_pct_i=$(val "$out/access.csv" 1 eoi 10)
 board_kib=$(awk -F, '$1 == "per_vm_total" { printf "%.1f", $2 / 1024 }' "$out/mem.csv")
+kvm_env=$(head -n 1 "$out/kvm_env.txt" 2>/dev/null || echo "KVM: none")
+kvm_runs=$(sed -n 's/^runs: //p' "$out/kvm_env.txt" 2>/dev/null)
+kx() { val "$out/kvm_exits.csv" 1 "$1" "$2"; }          # kx ACCESS COL
+kl() { val "$out/kvm_latency.csv" 1 "$1" "$2"; }        # kl TIMER COL
+kv() { val "$out/kvm_level.csv" 1 "$1" "$2"; }          # kv VCPUS COL
+# ticks lost or doubled with delay/catchup, split mode, any load (|drift| > 1 % + 2)
+kt_bad() {
+	awk -F, -v m="$1" 'NR > 1 && $4 == m && ($2 == "delay" || $2 == "catchup") {
+		n++; if ($5 == "-" || $5 * 100 + $6 + 200 < $6 * 100 || $5 * 100 > $6 * 101 + 200) bad++ }
+		END { printf "%d of %d", bad + 0, n + 0 }' "$out/kvm_ticks.csv" 2>/dev/null
+}
 
 {
 cat <<EOF
@@ -391,24 +309,23 @@ edit by hand: the next run rewrites this file. CSV files and plots are in
 
 ## Read this first
 
-- **No KVM here.** \`/dev/kvm\` is absent on the machine that produced these
-  figures (and in CI): the host is itself a guest of a hypervisor without
-  nested KVM. Every workload that needs a running guest on splitvm (split or
-  kernel irqchip) or on QEMU is listed with the status **$KVM_SKIP**. No
-  number below comes from a guest.
-- **Everything else is measured for real, at library level**: the library's
-  CPU cost per guest access (instructions under callgrind, and wall-clock
-  time), tick accuracy and timer latency with the real host clock and a
-  simulated vCPU/guest, interrupt round trips and EOI-path scalability with
-  threads standing in for vCPU threads, and the library's state size.
+- **KVM figures come from real guests**: $kvm_env. ${kvm_runs:+Runs: $kvm_runs.}
+  Split and kernel irqchip are measured side by side in the same run. In a
+  nested KVM every VM exit is emulated, so **absolute times are meaningless
+  there; the ratios between the two modes are the result**.
+- **QEMU split is not measured**: QEMU is not inside the nested VM, and this
+  host has no \`/dev/kvm\` for QEMU's own \`-accel kvm\`. On a host with
+  \`/dev/kvm\`, \`scripts/guest-test.sh\` runs the same guests on QEMU.
+- **Library-level figures are measured for real**: the library's CPU cost per
+  guest access (instructions under callgrind, and wall-clock time), tick
+  accuracy and timer latency with the real host clock and a simulated
+  vCPU/guest, interrupt round trips and EOI-path scalability with threads
+  standing in for vCPU threads, and the library's state size.
 - **A noisy, shared 2-CPU machine.** Other work runs beside the benchmarks
   (load average $(sed -n 's/^load average at start: //p' "$out/host.txt") at the start of
   the run, $(cut -d' ' -f1-3 /proc/loadavg) at its end). Figures are medians of repeated runs; comparisons are ratios of
-  runs made back to back. Absolute times vary from run to run; ratios and
-  instruction counts are the figures to rely on.
-- Where this report says how split mode compares with the in-kernel
-  irqchip, it is **inference** from the measured library cost plus the
-  exit costs of this hypervisor, not a measurement (see the last section).
+  runs made back to back. Ratios and instruction counts are the figures to
+  rely on.
 
 ## Host
 
@@ -416,13 +333,61 @@ edit by hand: the next run rewrites this file. CSV files and plots are in
 $(cat "$out/host.txt")
 \`\`\`
 
+## KVM: real guests, split vs in-kernel irqchip (one run)
+
+$kvm_env. Guests: \`guests/bench.c\` (workloads 1, 3, 4) and
+\`guests/ticks.c\` (workload 2), run by \`scripts/bench-kvm.sh\` (${kvm_secs:-?} s).
+Every time is the guest's TSC, calibrated against the ACPI PM timer.
+
+**1. Exit costs** (median over batches of 16, median of the repetitions;
+\`noop\` = IN from port 0x2e0, a bare userspace exit in both modes; \`pic\`
+= IN 0x21; \`pit\` = counter latch + 2 reads (3 exits); \`rtc\` = index +
+data (2); \`hpet\` = main counter read (1); \`ioapic\` = IOREGSEL write +
+IOWIN read (2); \`lapic\` = TPR read, in the kernel in both modes):
+
+$(md_table "$out/kvm_exits.csv")
+
+Edge-triggered IOAPIC interrupts (pc-testdev line pulsed, edge entry):
+\`KVM_EXIT_IOAPIC_EOI\` per run, must be 0 in both modes:
+
+$(md_table "$out/kvm_edge.csv")
+
+**3. Timer latency**: deadline -> first instruction of the guest's handler,
+the guest idle in HLT, 2 ms deadlines; HPET timer 0 one-shot through IOAPIC
+pin 20, 8254 mode 0 through pin 2, LAPIC timer (in the kernel in both
+modes: the reference). In kernel mode the PIT is KVM's; the HPET is
+splitvm's in both modes (its interrupt goes through KVM's IOAPIC in kernel
+mode):
+
+$(md_table "$out/kvm_latency.csv")
+
+**4. Level-triggered round trips** (raise through pc-testdev -> handler ->
+lower + EOI), one level line per vCPU on up to 16 vCPUs; with 64 vCPUs the
+other 48 idle in HLT (a big guest with 16 busy vCPUs). \`EOI exits per level irq\`
+= \`KVM_EXIT_IOAPIC_EOI\` / round trips (raise and lower are 2 more
+userspace exits in both modes):
+
+$(md_table "$out/kvm_level.csv")
+
+**2. Tick accuracy**: one source at a time (PIT 1 kHz, RTC 1024 Hz, HPET
+timer 0 1 kHz) for a fixed interval of the guest's PM-timer time, the guest
+idle in HLT; \`hog\` = a busy loop on every CPU of the host that runs
+splitvm. \`drift\` = (guest ticks - expected) / expected; a tick is lost
+or doubled when |guest - expected| > 1 % + 2. In kernel mode the PIT is
+KVM's: policy \`delay\` = \`KVM_REINJECT_CONTROL\` on, the others off; RTC
+and HPET are splitvm's in both modes. delay/catchup runs outside 1 % + 2:
+split **$(kt_bad split)**, kernel **$(kt_bad kernel)**.
+
+$(md_table "$out/kvm_ticks.csv")
+
+**6. splitvm memory** (\`ru_maxrss\` at exit of the level runs; includes
+the guest RAM the guest touched, 64 MiB configured):
+
+$(md_table "$out/kvm_rss.csv")
+
 ## 1. Exit costs and the library's CPU cost per access
 
-KVM-level exit costs (a guest doing each access in a loop):
-
-$(md_table "$out/exits_kvm.csv")
-
-Library side, measured: the device work an exit carries. \`instr_*\` are
+KVM-level exit costs: see the KVM section above. Library side, measured: the device work an exit carries. \`instr_*\` are
 instructions counted by \`valgrind --tool=callgrind
 --toggle-collect=bench_access_once\` (only the access itself; the
 difference of a run of $CG_N2 and a run of $CG_N1 accesses, so one-time
@@ -462,16 +427,7 @@ repeatable). Over the 2 % goal by instruction count: **${over_goal}**.
 
 ## 2. Tick accuracy under overload (library level)
 
-KVM level: the \`ticks\` guest counts PIT, RTC and HPET interrupts over
-100 ms of its own time base on splitvm (split, kernel) and QEMU (split):
-
-$(md_table "$out/kvm_ticks.csv")
-
-The KVM rows of workloads 3 and 4:
-
-$(md_table "$out/kvm_skips.csv")
-
-Library level, measured: one simulated VM per run: a real \`sc_host_clock\`
+KVM level: see the KVM section above. Library level, measured: one simulated VM per run: a real \`sc_host_clock\`
 (CLOCK_MONOTONIC), a vCPU thread that sleeps with \`clock_nanosleep()\` until
 the next deadline and runs \`sc_host_clock_run_due()\` (timer slack 1 ns), the
 board in split mode with \`eoi_ack\`, and a simulated guest that programs
@@ -506,7 +462,7 @@ rate).
 
 ## 3. Timer latency: deadline -> MSI callback (library level)
 
-KVM-level (deadline -> guest handler entry): see the SKIP rows above.
+KVM-level (deadline -> guest handler entry): see the KVM section above.
 Library level, measured in the runs of section 2: for every MSI the board
 sent from a timer callback, host time of the \`ops.msi\` callback on the
 servicing thread minus the host time of the timer's deadline (owed ticks
@@ -524,7 +480,7 @@ $(md_table "$out/latency.csv")
 
 ## 4. Level-triggered round trips (library level)
 
-KVM-level (1, 2, 8, 64 vCPUs, userspace exits per interrupt): SKIP rows above.
+KVM-level (1, 2, 8, 64 vCPUs, userspace exits per interrupt): see the KVM section above.
 Library level, measured: N threads, thread i owns GSI 24 + i on one 120-pin
 IOAPIC; a round trip is \`sc_board_set_gsi(high)\` -> the MSI callback on
 that thread -> \`sc_board_set_gsi(low)\` (the handler acks the device) ->
@@ -600,53 +556,46 @@ its state does not grow with the vCPU count): **${board_kib} KiB** per VM
 
 $(md_table "$out/mem.csv")
 
-$(md_table "$out/rss_kvm.csv")
+splitvm's RSS with 1 to 64 vCPUs: see the KVM section above.
 
-## Where split mode is slower than in-kernel (inference, not measurement)
+## Where split mode is slower than in-kernel
 
-Nothing in this section was measured on a guest: it combines the library
-costs measured above with this hypervisor's exit costs (userspace exit about
-${EXIT_US} us, exit handled in the kernel about ${KEXIT_US} us, as documented for
-this host). Treat the numbers as estimates to be replaced by the SKIPped
-KVM workloads on a machine with \`/dev/kvm\`.
+Measured on real guests (the KVM section above; ratios split / kernel from
+the same run, $kvm_env):
 
-- **Every PIT, PIC and IOAPIC register access.** In kernel mode these
-  exits end in the kernel; in split mode each one returns to userspace.
-  Per exit: about ${EXIT_US} us + the library's work (largest measured:
-  $(awk -F, 'NR > 1 { if ($8 > m) m = $8 } END { printf "%.0f", m }' "$out/access.csv") ns)
-  against about ${KEXIT_US} us: **about $(awk -v a="$EXIT_US" -v b="$KEXIT_US" 'BEGIN { printf "%.1f", a / b }')x slower
-  per access**. A PIT latch + counter read (3 exits) costs about
-  $(awk -v a="$EXIT_US" -v n="$acc_pit_ns" 'BEGIN { printf "%.1f", 3 * a + n / 1000 }') us instead of about
-  $(awk -v b="$KEXIT_US" 'BEGIN { printf "%.1f", 3 * b }') us. The library's own share of
-  such an exit is small (${acc_pit_pct_i} % of an exit for the PIT sequence by
-  instruction count, ${acc_pit_pct} % by wall clock on this loaded host):
-  the cost is the exit, not the device model. HPET and RTC accesses are
-  userspace exits in both modes: no difference.
-- **Timer ticks.** In kernel mode the PIT's hrtimer injects in the kernel.
-  In split mode a tick is a userspace timer on the vCPU thread plus an
-  injection ioctl, and with \`eoi_ack\` (needed for \`delay\`/\`catchup\` to
-  be exact) one extra userspace EOI exit per tick: roughly 2 userspace
-  exits (about $(awk -v a="$EXIT_US" 'BEGIN { printf "%.0f", 2 * a }') us) per tick against about
-  ${KEXIT_US}-$(awk -v b="$KEXIT_US" 'BEGIN { printf "%.0f", 2 * b }') us, i.e. at 1 kHz about
-  $(awk -v a="$EXIT_US" 'BEGIN { printf "%.1f", 2 * a * 1000 / 1e6 * 100 }') % of a CPU against
-  $(awk -v b="$KEXIT_US" 'BEGIN { printf "%.2f", b * 1000 / 1e6 * 100 }')-$(awk -v b="$KEXIT_US" 'BEGIN { printf "%.1f", 2 * b * 1000 / 1e6 * 100 }') %.
-  Accuracy is not worse: with \`delay\`/\`catchup\` no tick was lost above,
-  under a CPU hog and a 50 ms stall. Latency: the library's part of a
-  tick's delivery is ${lib_p50} us (p50, PIT, \`delay\`, idle); the
-  deadline-to-MSI latency measured here (${lat_p50} us p50, ${lat_p99} us p99 idle,
-  ${lat_hog_p99} us p99 under the hog) is the host waking a userspace thread, which
-  an in-kernel hrtimer does not pay: expect split-mode timer interrupts to
-  arrive later and with more jitter than in-kernel ones on a loaded host.
-- **Level-triggered interrupts.** Each level EOI is a userspace exit
-  (\`KVM_EXIT_IOAPIC_EOI\`) in split mode, handled in the kernel otherwise:
-  about ${EXIT_US} us against ${KEXIT_US} us per interrupt, plus the library's EOI
-  work: ${eoi_ins} instructions / ${eoi_ns} ns measured for a level EOI that
-  redelivers (${eoi_pct_i} % of the exit at the nominal rate, the largest
-  device share in section 1; see its profile). Edge-triggered and MSI
-  interrupts cause no EOI exit in either mode.
+- **Chip register accesses that KVM emulates in the kernel** (PIC, PIT,
+  IOAPIC) become userspace exits: PIC IMR read **$(kx pic 4)x**, PIT latch +
+  2 reads **$(kx pit 4)x**, IOAPIC select + read **$(kx ioapic 4)x** the
+  in-kernel time. In split mode each costs about what a bare userspace exit
+  costs (per noop: pic $(kx pic 5), pit $(kx pit 5) for 3 exits, ioapic $(kx ioapic 5) for 2):
+  the device model adds little to the exit. RTC and HPET accesses are
+  userspace exits in both modes: rtc $(kx rtc 4)x, hpet $(kx hpet 4)x (no
+  difference beyond noise).
+- **Timer interrupt latency** (p50, deadline -> guest handler): HPET
+  **$(kl hpet 8)x**, PIT **$(kl pit 8)x**; the LAPIC timer, in the kernel
+  in both modes, $(kl lapic 8)x (the noise floor of this comparison). In split
+  mode a timer is a host timer on the vCPU thread that kicks it out of
+  KVM_RUN and injects an MSI from userspace; in kernel mode the PIT is an
+  in-kernel hrtimer.
+- **Level-triggered interrupts**: round trips per second split / kernel:
+  1 vCPU **$(kv 1 5)x**, 2 vCPUs $(kv 2 5)x, 8 vCPUs $(kv 8 5)x, 64 vCPUs $(kv 64 5)x. Split
+  mode adds exactly one userspace exit per level interrupt (the
+  \`KVM_EXIT_IOAPIC_EOI\`: $(kv 1 6) per interrupt measured, kernel $(kv 1 7)).
+  Edge-triggered IOAPIC interrupts cause no EOI exit in either mode (table
+  above).
+- **Timer ticks**: each tick of a timer with \`eoi_ack\` (what makes
+  \`delay\`/\`catchup\` exact) costs one userspace EOI exit in split mode on top
+  of the injection; in return no tick was lost or doubled with
+  \`delay\`/\`catchup\` in split mode (runs outside 1 % + 2: $(kt_bad split);
+  kernel mode: $(kt_bad kernel)).
 - **Not slower:** the EOI path does not serialise vCPUs (no global lock;
   EOIs of vectors without a level pin take no lock at all), and the
   library's state is about ${board_kib} KiB per VM whatever the vCPU count.
+
+What the library itself costs per exit (section 1): the largest share is
+the level EOI, ${eoi_ins} instructions (${eoi_pct_i} % of a ${EXIT_US} us exit at a nominal
+${IPNS} instructions/ns); a PIT latch + 2 reads is ${acc_pit_pct_i} % per exit. The
+cost of split mode is the exit, not the device model.
 EOF
 } > "$rep"
 

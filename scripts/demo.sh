@@ -69,7 +69,7 @@ elif [ "${DEMO_NESTED:-1}" = 1 ]; then
 			echo "splitvm --irqchip $mode (nested KVM): one line per chip guest"
 			for g in $NG; do
 				f=$B/demo-nested/logs/$mode/$g.log
-				st=$(sed -n "s/^@@ END $mode $g rc=\([0-9]*\).*/\1/p" "$f" 2>/dev/null)
+				st=$(sed -n "s/^@@ END $mode\/$g rc=\([0-9]*\).*/\1/p" "$f" 2>/dev/null)
 				if ! report "$g" "$f" "$f" "${st:-?}" && [ "$mode" = split ]; then
 					rc=1
 				fi

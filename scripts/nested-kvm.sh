@@ -7,7 +7,7 @@
 #   scripts/nested-kvm.sh [--build DIR] [--out DIR] [--cpu MODEL] [--smp N]
 #                         [--mem MiB] [--guests "hello pic"]
 #                         [--modes "split kernel"] [--guest-timeout S]
-#                         [--timeout S] [--no-install]
+#                         [--timeout S] [--no-install] [--runs FILE]
 #
 #   --build DIR          where build/guests/*.elf are (default build)
 #   --out DIR            work dir: initramfs, console log, per-run logs
@@ -19,6 +19,11 @@
 #   --guest-timeout S    per splitvm run inside the VM (default 300)
 #   --timeout S          whole outer QEMU run (default 2400)
 #   --no-install         do not apt-get install missing packages
+#   --runs FILE          instead of guests x modes, the runs listed in FILE,
+#                        one per line: id|mode|guest|vcpus|hog|splitvm args|append
+#                        (hog=1: a busy loop on every CPU of the outer VM while
+#                        the run lasts); logs in OUT/logs/<id>.log, no matrix
+#                        (scripts/bench-kvm.sh uses this)
 #
 # Needs: qemu-system-x86_64, a Debian amd64 kernel with kvm.ko/kvm-amd.ko
 # (linux-image-amd64), busybox-static, kmod (modinfo), cpio, gzip, gcc with
@@ -44,6 +49,7 @@ GTIMEOUT=300
 TIMEOUT=2400
 INSTALL=1
 VCPUS=2
+RUNSFILE=""
 KAPPEND=${KAPPEND:-loglevel=6}
 QEMU=${QEMU:-qemu-system-x86_64}
 
@@ -60,7 +66,8 @@ while [ $# -gt 0 ]; do
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--no-install) INSTALL=0; shift ;;
 	--vcpus) VCPUS=$2; shift 2 ;;
-	-h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+	--runs) RUNSFILE=$2; shift 2 ;;
+	-h|--help) sed -n '2,41p' "$0"; exit 0 ;;
 	*) echo "nested-kvm: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -99,7 +106,10 @@ done
 [ -n "$KVER" ] || die "no /boot/vmlinuz-* with a kvm-amd module (apt-get install linux-image-amd64)"
 [ -r "/boot/vmlinuz-$KVER" ] || die "/boot/vmlinuz-$KVER not readable (run as root)"
 
-if [ -z "$GUESTS" ]; then
+if [ -n "$RUNSFILE" ]; then
+	[ -r "$RUNSFILE" ] || die "cannot read $RUNSFILE"
+	GUESTS=$(grep -v '^#' "$RUNSFILE" | cut -d'|' -f3 | sort -u | tr '\n' ' ')
+elif [ -z "$GUESTS" ]; then
 	for f in "$BUILD"/guests/*.elf; do
 		[ -e "$f" ] && GUESTS="$GUESTS $(basename "$f" .elf)"
 	done
@@ -124,6 +134,14 @@ cp /bin/busybox "$R/bin/busybox"
 ln -s busybox "$R/bin/sh"
 cp "$OUT/splitvm-static" "$R/bin/splitvm"
 for g in $GUESTS; do cp "$BUILD/guests/$g.elf" "$R/guests/" || die "missing $BUILD/guests/$g.elf"; done
+# the runs: id|mode|guest|vcpus|hog|splitvm args|append
+if [ -n "$RUNSFILE" ]; then
+	grep -v '^#' "$RUNSFILE" | grep '|' >"$R/runs"
+else
+	for mode in $MODES; do
+		for g in $GUESTS; do echo "$mode/$g|$mode|$g|$VCPUS|0||"; done
+	done >"$R/runs"
+fi
 [ "$(id -u)" = 0 ] && mknod -m 600 "$R/dev/console" c 5 1 2>/dev/null
 
 # kvm-amd and its dependencies, in load order
@@ -168,18 +186,25 @@ if [ -c /dev/kvm ]; then echo "@@ dev-kvm present"; else echo "@@ dev-kvm ABSENT
 for p in /sys/module/kvm_amd/parameters/*; do [ -r "\$p" ] && echo "@@ param \${p##*/}=\$(cat \$p)"; done 2>/dev/null
 dmesg | grep -iE 'kvm|svm' | sed 's/^/@@ dmesg /'
 if [ -c /dev/kvm ]; then
-	for mode in $MODES; do
-		for g in $GUESTS; do
-			echo "@@ BEGIN \$mode \$g"
-			t0=\$(date +%s)
-			timeout -s KILL $GTIMEOUT splitvm --kernel /guests/\$g.elf \\
-				--append "guest-test mode=splitvm-\$mode" --cpus $VCPUS --mem 64 \\
-				--irqchip \$mode --stats </dev/null 2>&1
-			rc=\$?
-			echo "@@ END \$mode \$g rc=\$rc secs=\$((\$(date +%s) - t0))"
-			dmesg -c | sed 's/^/@@ dmesg /'
-		done
-	done
+	ncpu=\$(grep -c ^processor /proc/cpuinfo)
+	while IFS='|' read -r id mode g vcpus hog extra app; do
+		[ -n "\$id" ] || continue
+		hogs=""
+		if [ "\$hog" = 1 ]; then
+			i=0
+			while [ \$i -lt \$ncpu ]; do yes >/dev/null & hogs="\$hogs \$!"; i=\$((i + 1)); done
+		fi
+		echo "@@ BEGIN \$id"
+		t0=\$(date +%s)
+		# shellcheck disable=SC2086
+		timeout -s KILL $GTIMEOUT splitvm --kernel /guests/\$g.elf \\
+			--append "guest-test mode=splitvm-\$mode \$app" --cpus \$vcpus --mem 64 \\
+			--irqchip \$mode --stats \$extra </dev/null 2>&1
+		rc=\$?
+		[ -n "\$hogs" ] && kill \$hogs 2>/dev/null
+		echo "@@ END \$id rc=\$rc secs=\$((\$(date +%s) - t0))"
+		dmesg -c | sed 's/^/@@ dmesg /'
+	done </runs
 fi
 echo "@@ DONE"
 sync
@@ -211,17 +236,36 @@ tr -d '\r' <"$CONSOLE.raw" >"$CONSOLE"
 elapsed=$(( $(date +%s) - start ))
 echo "nested-kvm: outer QEMU exited with $qrc after ${elapsed}s"
 
-# ---- per-run logs and classification (same rules as scripts/guest-test.sh) ----
+# ---- per-run logs ----
+extract() { # id -> its log
+	awk -v id="$1" '
+		$0 == "@@ BEGIN " id { on = 1; next }
+		on && index($0, "@@ END " id " ") == 1 { print; exit }
+		on { print }' "$CONSOLE"
+}
+if [ -n "$RUNSFILE" ]; then
+	allend=0
+	while IFS='|' read -r id _; do
+		[ -n "$id" ] || continue
+		mkdir -p "$(dirname "$LOGDIR/$id.log")"
+		extract "$id" >"$LOGDIR/$id.log"
+		endl=$(grep '^@@ END ' "$LOGDIR/$id.log")
+		printf 'nested-kvm: %-28s %s\n' "$id" "${endl:-NOT FINISHED}"
+		[ -n "$endl" ] || allend=1
+	done <"$R/runs"
+	echo "nested-kvm: per-run logs in $LOGDIR, console in $CONSOLE"
+	grep -q '^@@ dev-kvm present' "$CONSOLE" || { echo "nested-kvm: /dev/kvm did not appear inside the VM" >&2; exit 2; }
+	exit $allend
+fi
+
+# ---- classification (same rules as scripts/guest-test.sh) ----
 declare -A RESULT
 anyfail=0
 for mode in $MODES; do
 	mkdir -p "$LOGDIR/$mode"
 	for g in $GUESTS; do
 		log="$LOGDIR/$mode/$g.log"
-		awk -v m="$mode" -v g="$g" '
-			$0 == "@@ BEGIN " m " " g { on = 1; next }
-			on && index($0, "@@ END " m " " g " ") == 1 { print; exit }
-			on { print }' "$CONSOLE" >"$log"
+		extract "$mode/$g" >"$log"
 		endl=$(grep '^@@ END ' "$log")
 		if [ -z "$endl" ]; then
 			if [ ! -s "$log" ]; then RESULT[$g,$mode]="NOT RUN"; else RESULT[$g,$mode]="FAIL (VM died during run)"; fi

@@ -31,6 +31,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -1328,6 +1329,12 @@ void vm_collect_stats(struct vm *vm, struct vm_stats *st)
 	st->unassigned_mmio = vm->devs.unassigned_mmio;
 	st->uart_tx = vm->devs.uart.tx_bytes;
 	st->uart_rx = vm->devs.uart.rx_bytes;
+	{
+		struct rusage ru;
+
+		if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > 0)
+			st->max_rss_kib = (uint64_t)ru.ru_maxrss;
+	}
 	if (vm->cs)
 		chipset_get_stats(vm->cs, &st->cs);
 }

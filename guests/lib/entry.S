@@ -74,7 +74,7 @@ ap_entry32:
 	movw %ax, %gs
 	movl $1, %eax
 	lock xaddl %eax, ap_next_stack
-	cmpl $16, %eax                   /* 16 AP stacks; later APs park */
+	cmpl $63, %eax                   /* 63 AP stacks (MAX_CPUS - 1); later APs park */
 	jae 3f
 	incl %eax
 	shll $13, %eax                   /* 8 KiB per AP */
@@ -135,6 +135,6 @@ ap_next_stack:
 bsp_stack_top:
 	.globl ap_stacks
 ap_stacks:
-	.space 8192 * 16
+	.space 8192 * 63
 
 	.section .note.GNU-stack, "", @progbits

@@ -341,6 +341,44 @@ uint32_t mb_magic;
 struct mb_info mb_copy;
 char mb_cmdline[256];
 
+/* the word of the command line that starts with key (followed by '='), or NULL */
+static const char *arg_find(const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = mb_cmdline; *p; p++)
+		if ((p == mb_cmdline || p[-1] == ' ') && strncmp(p, key, n) == 0 && p[n] == '=')
+			return p + n + 1;
+	return NULL;
+}
+
+uint32_t arg_uint(const char *key, uint32_t def)
+{
+	const char *v = arg_find(key);
+	uint32_t x = 0;
+	if (!v || *v < '0' || *v > '9')
+		return def;
+	for (; *v >= '0' && *v <= '9'; v++) {
+		if (x > 429496728u)
+			return def;
+		x = x * 10 + (uint32_t)(*v - '0');
+	}
+	return (*v == 0 || *v == ' ') ? x : def;
+}
+
+const char *arg_str(const char *key, char *buf, size_t size, const char *def)
+{
+	const char *v = arg_find(key);
+	size_t i = 0;
+	if (!v || size == 0)
+		return def;
+	while (v[i] && v[i] != ' ' && i + 1 < size) {
+		buf[i] = v[i];
+		i++;
+	}
+	buf[i] = 0;
+	return buf;
+}
+
 void boot_main(uint32_t magic, const struct mb_info *mbi);
 
 void boot_main(uint32_t magic, const struct mb_info *mbi)

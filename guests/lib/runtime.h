@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MAX_CPUS 16
+#define MAX_CPUS 64   /* keep in step with the AP stacks in entry.S */
 
 /* ---- port and MMIO access ---- */
 static inline void outb(uint16_t port, uint8_t v)
@@ -127,6 +127,11 @@ bool check(bool ok, const char *name, const char *fmt, ...)
 void skip(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void value(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void exit_guest(int code) __attribute__((noreturn));
+/* Multiboot command line "key=value" words: the number after key=, or def
+ * when the key is absent or not a decimal number. */
+uint32_t arg_uint(const char *key, uint32_t def);
+/* The value after key= copied into buf (up to a blank), or def. */
+const char *arg_str(const char *key, char *buf, size_t size, const char *def);
 void fail_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 unsigned checks_failed(void);
 

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# The KVM workloads of `make bench` (docs/BENCHMARKS.md, workloads 1-4 and 6
+# on real guests): splitvm in split and in kernel irqchip mode, side by side
+# in one run, on the bench and ticks guests (guests/bench.c, guests/ticks.c).
+#
+#   scripts/bench-kvm.sh --out DIR [--build DIR] [--quick] [--nested|--direct]
+#
+# Where /dev/kvm works the guests run here (--direct); elsewhere inside a
+# nested KVM under QEMU TCG (scripts/nested-kvm.sh --runs, --nested), where
+# every exit is emulated: absolute times are meaningless there, ratios
+# between the modes measured in the same run are the result.
+#
+# Writes to DIR: kvm_exits.csv, kvm_latency.csv, kvm_level.csv,
+# kvm_ticks.csv, kvm_rss.csv, kvm_env.txt and kvm_runs/<id>.log.
+# Exit status: 0 done, 2 no KVM could be had (DIR/kvm_env.txt says why).
+set -u
+
+OUT=""
+BUILD=build
+QUICK=0
+HOW=auto
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) OUT=$2; shift 2 ;;
+	--build) BUILD=$2; shift 2 ;;
+	--quick) QUICK=1; shift ;;
+	--nested) HOW=nested; shift ;;
+	--direct) HOW=direct; shift ;;
+	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	*) echo "bench-kvm: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$OUT" ] || { echo "bench-kvm: --out DIR is required" >&2; exit 2; }
+cd "$(dirname "$0")/.." || exit 2
+mkdir -p "$OUT" || exit 2
+OUT=$(cd "$OUT" && pwd)
+log() { echo "bench-kvm: $*" >&2; }
+
+kvm_usable() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+	"$BUILD/splitvm" --kernel "$BUILD/guests/hello.elf" --cpus 1 --mem 16 >/dev/null 2>&1 </dev/null; }
+if [ "$HOW" = auto ]; then
+	if kvm_usable; then HOW=direct; else HOW=nested; fi
+fi
+
+# ---------------------------------------------------------------- the runs
+# id|mode|guest|vcpus|hog|splitvm args|guest command line
+RUNS="$OUT/kvm_runs.txt"
+MODES="split kernel"
+REPS=3
+LAT_N=100
+LEVEL_MS=1000
+TICK_MS=2000
+VCPU_SET="1 2 8 64"
+POLICIES="delay catchup discard merge"
+SOURCES="pit rtc hpet"
+if [ "$QUICK" = 1 ]; then
+	REPS=1 LAT_N=20 LEVEL_MS=300 TICK_MS=500 VCPU_SET="1 2" POLICIES="delay" SOURCES="pit"
+fi
+{
+	for r in $(seq 1 "$REPS"); do
+		for m in $MODES; do
+			echo "exits-$r-$m|$m|bench|1|0||run=exits,edge"
+		done
+	done
+	for m in $MODES; do echo "latency-$m|$m|bench|1|0||run=latency lat_n=$LAT_N"; done
+	for n in $VCPU_SET; do
+		[ "$n" -gt 8 ] && continue
+		for m in $MODES; do
+			echo "level-$n-$m|$m|bench|$n|0||run=level level_ms=$LEVEL_MS level_lines=16"
+		done
+	done
+	# tick accuracy: one source at a time at 1 kHz (the RTC at 1024 Hz),
+	# idle and with a busy loop on every host CPU.  In kernel mode the
+	# PIT is KVM's: delay = KVM_REINJECT_CONTROL on, any other = off.
+	for s in $SOURCES; do
+		for p in $POLICIES; do
+			for hog in 0 1; do
+				for m in $MODES; do
+					echo "ticks-$s-$p-$hog-$m|$m|ticks|1|$hog|--tick-policy $s=$p|src=$s ms=$TICK_MS"
+				done
+			done
+		done
+	done
+	# the big VMs last: in the nested KVM a 64-vCPU guest has once taken
+	# the outer VM down, and the runs after it with it
+	for n in $VCPU_SET; do
+		[ "$n" -gt 8 ] || continue
+		for m in $MODES; do
+			echo "level-$n-$m|$m|bench|$n|0||run=level level_ms=$LEVEL_MS level_lines=16"
+		done
+	done
+} >"$RUNS"
+nruns=$(wc -l <"$RUNS")
+
+# ---------------------------------------------------------------- run them
+LOGS="$OUT/kvm_runs"
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+ENV="$OUT/kvm_env.txt"
+start=$(date +%s)
+if [ "$HOW" = direct ]; then
+	log "$nruns runs on this host's /dev/kvm"
+	echo "KVM: this host's /dev/kvm ($(uname -r), $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))" >"$ENV"
+	ncpu=$(nproc)
+	while IFS='|' read -r id mode g vcpus hog extra app; do
+		hogs=""
+		if [ "$hog" = 1 ]; then
+			for _ in $(seq 1 "$ncpu"); do
+				sh -c 'while :; do :; done' & hogs="$hogs $!"
+			done
+		fi
+		t0=$(date +%s)
+		# shellcheck disable=SC2086
+		timeout -s KILL 300 "$BUILD/splitvm" --kernel "$BUILD/guests/$g.elf" \
+			--append "guest-test mode=splitvm-$mode $app" --cpus "$vcpus" --mem 64 \
+			--irqchip "$mode" --stats $extra </dev/null >"$LOGS/$id.log" 2>&1
+		rc=$?
+		# shellcheck disable=SC2086
+		[ -n "$hogs" ] && kill $hogs 2>/dev/null && wait $hogs 2>/dev/null
+		echo "@@ END $id rc=$rc secs=$(( $(date +%s) - t0 ))" >>"$LOGS/$id.log"
+	done <"$RUNS"
+else
+	log "$nruns runs in a nested KVM (scripts/nested-kvm.sh --runs; QEMU TCG, emulated SVM)"
+	NOUT="$OUT/nested"
+	if ! scripts/nested-kvm.sh --build "$BUILD" --out "$NOUT" --runs "$RUNS" \
+		--guest-timeout 300 --timeout 3000 >"$OUT/nested.log" 2>&1; then
+		if ! grep -q '^@@ dev-kvm present' "$NOUT/console.log" 2>/dev/null; then
+			echo "KVM: none (no /dev/kvm here, and the nested KVM could not be started: see $OUT/nested.log)" >"$ENV"
+			tail -n 5 "$OUT/nested.log" >&2
+			exit 2
+		fi
+	fi
+	cp "$NOUT"/logs/*.log "$LOGS/" 2>/dev/null
+	kern=$(sed -n 's/^@@ kernel //p' "$NOUT/console.log" | head -n 1)
+	echo "KVM: nested: Linux $kern kvm_amd inside qemu-system-x86_64 -accel tcg -cpu max -smp 2 on $(nproc) host CPUs ($(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')); every VM exit is emulated" >"$ENV"
+fi
+log "runs took $(( $(date +%s) - start )) s"
+
+# ---------------------------------------------------------------- parse
+v() {       # v ID KEY -> the guest's "value <guest>.KEY = N" (first word)
+	sed -n "s/^value [a-z]*\.$2 = \([0-9]*\).*/\1/p" "$LOGS/$1.log" 2>/dev/null | head -n 1
+}
+st() {      # st ID REGEX -> first number after REGEX in splitvm's stats
+	sed -n "s/.*$2\([0-9][0-9]*\).*/\1/p" "$LOGS/$1.log" 2>/dev/null | head -n 1
+}
+ok() {      # ok ID -> PASS / FAIL / NORUN
+	if grep -q '^PASS ' "$LOGS/$1.log" 2>/dev/null; then echo PASS
+	elif [ -s "$LOGS/$1.log" ]; then echo FAIL; else echo NORUN; fi
+}
+median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print ""}'; }
+ratio() {   # ratio A B -> A/B with 2 decimals, or -
+	if [ -n "$1" ] && [ -n "$2" ] && [ "$2" != 0 ]; then
+		awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'
+	else echo "-"; fi
+}
+
+# 1. exit costs: medians over the repetitions of the per-run medians
+{
+	echo "access,split ns,kernel ns,split/kernel,split per noop,kernel per noop"
+	for k in noop pic pit rtc hpet ioapic lapic; do
+		s=$(for r in $(seq 1 "$REPS"); do v "exits-$r-split" "exit.${k}_ns"; done | median)
+		c=$(for r in $(seq 1 "$REPS"); do v "exits-$r-kernel" "exit.${k}_ns"; done | median)
+		s0=$(for r in $(seq 1 "$REPS"); do v "exits-$r-split" exit.noop_ns; done | median)
+		c0=$(for r in $(seq 1 "$REPS"); do v "exits-$r-kernel" exit.noop_ns; done | median)
+		echo "$k,${s:--},${c:--},$(ratio "$s" "$c"),$(ratio "$s" "$s0"),$(ratio "$c" "$c0")"
+	done
+} >"$OUT/kvm_exits.csv"
+# edge-triggered IOAPIC interrupts: EOI exits (must be 0 in both modes)
+{
+	echo "run,edge interrupts,KVM_EXIT_IOAPIC_EOI"
+	for r in $(seq 1 "$REPS"); do
+		for m in $MODES; do
+			echo "exits-$r-$m,$(v "exits-$r-$m" edge.interrupts),$(st "exits-$r-$m" 'eoi exits: ')"
+		done
+	done
+} >"$OUT/kvm_edge.csv"
+
+# 3. timer latency
+{
+	echo "timer,split p50 us,split p99 us,split max us,kernel p50 us,kernel p99 us,kernel max us,p50 split/kernel"
+	for t in hpet pit lapic; do
+		line="$t"
+		for m in $MODES; do
+			for q in p50 p99 max; do
+				x=$(v "latency-$m" "lat.${t}_${q}_ns")
+				line="$line,$([ -n "$x" ] && awk -v x="$x" 'BEGIN {printf "%.0f", x / 1000}' || echo -)"
+			done
+		done
+		line="$line,$(ratio "$(v latency-split "lat.${t}_p50_ns")" "$(v latency-kernel "lat.${t}_p50_ns")")"
+		echo "$line"
+	done
+} >"$OUT/kvm_latency.csv"
+
+# 4. level round trips; exits per level interrupt (raise + lower are 2 io
+# exits by construction; the EOI exit is what split mode adds)
+{
+	echo "vCPUs,level vCPUs,split round trips/s,kernel round trips/s,split/kernel,split EOI exits per level irq,kernel EOI exits per level irq"
+	for n in $VCPU_SET; do
+		s=$(v "level-$n-split" level.round_trips_per_s)
+		c=$(v "level-$n-kernel" level.round_trips_per_s)
+		se=$(ratio "$(st "level-$n-split" 'eoi exits: ')" "$(v "level-$n-split" level.round_trips)")
+		ce=$(ratio "$(st "level-$n-kernel" 'eoi exits: ')" "$(v "level-$n-kernel" level.round_trips)")
+		echo "$n,$(v "level-$n-split" level.level_vcpus),${s:--},${c:--},$(ratio "$s" "$c"),$se,$ce"
+	done
+} >"$OUT/kvm_level.csv"
+
+# 2. tick accuracy
+{
+	echo "source,policy,host load,mode,guest ticks,expected,drift %,result"
+	for s in $SOURCES; do
+		for p in $POLICIES; do
+			for hog in 0 1; do
+				for m in $MODES; do
+					id="ticks-$s-$p-$hog-$m"
+					got=$(sed -n "s/^value ticks\.$s = \([0-9]*\) (want \([0-9]*\)).*/\1/p" "$LOGS/$id.log" 2>/dev/null | head -n 1)
+					want=$(sed -n "s/^value ticks\.$s = \([0-9]*\) (want \([0-9]*\)).*/\2/p" "$LOGS/$id.log" 2>/dev/null | head -n 1)
+					d="-"
+					[ -n "$got" ] && [ -n "$want" ] && [ "$want" != 0 ] &&
+						d=$(awk -v g="$got" -v w="$want" 'BEGIN {printf "%+.1f", (g - w) * 100 / w}')
+					echo "$s,$p,$([ "$hog" = 1 ] && echo hog || echo idle),$m,${got:--},${want:--},$d,$(ok "$id")"
+				done
+			done
+		done
+	done
+} >"$OUT/kvm_ticks.csv"
+
+# 6. splitvm RSS (ru_maxrss: guest RAM the guest touched included)
+{
+	echo "vCPUs,split max RSS KiB,kernel max RSS KiB"
+	for n in $VCPU_SET; do
+		echo "$n,$(st "level-$n-split" 'max rss: '),$(st "level-$n-kernel" 'max rss: ')"
+	done
+} >"$OUT/kvm_rss.csv"
+
+bad=$(for id in $(cut -d'|' -f1 "$RUNS"); do [ "$(ok "$id")" = PASS ] || echo "$id"; done | tr '\n' ' ')
+echo "runs: $nruns, not passed: ${bad:-none}" >>"$ENV"
+log "$(tail -n 1 "$ENV")"
+exit 0
