@@ -192,7 +192,7 @@ if [ -c /dev/kvm ]; then
 		hogs=""
 		if [ "\$hog" = 1 ]; then
 			i=0
-			while [ \$i -lt \$ncpu ]; do yes >/dev/null & hogs="\$hogs \$!"; i=\$((i + 1)); done
+			while [ \$i -lt \$ncpu ]; do nice -n 19 yes >/dev/null & hogs="\$hogs \$!"; i=\$((i + 1)); done
 		fi
 		echo "@@ BEGIN \$id"
 		t0=\$(date +%s)
