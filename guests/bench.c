@@ -225,6 +225,17 @@ static void lat_report(const char *src, struct lat *l, unsigned want)
 
 static struct lat lat_buf;
 
+/* the 64-bit main counter, read high-low-high so a carry cannot tear it */
+static uint64_t hpet_counter(void)
+{
+	uint32_t hi, lo;
+	do {
+		hi = mmio_read32(HPET_BASE + 0x0F4);
+		lo = mmio_read32(HPET_BASE + 0x0F0);
+	} while (mmio_read32(HPET_BASE + 0x0F4) != hi);
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static void lat_hpet(unsigned n, uint32_t us, uint64_t dest)
 {
 	uint32_t cap = mmio_read32(HPET_BASE + 0x000), period_fs = mmio_read32(HPET_BASE + 0x004);
@@ -245,28 +256,41 @@ static void lat_hpet(unsigned n, uint32_t us, uint64_t dest)
 	uint64_t ticks = (uint64_t)us * 1000000000u / period_fs;
 	ioapic_rte_write((unsigned)pin, VEC_HPET | dest);
 	mmio_write32(HPET_BASE + 0x010, 1); /* ENABLE_CNF */
-	for (unsigned i = 0; i < n; i++) {
+	unsigned late = 0;
+	for (unsigned i = 0; i < n && late < n; i++) {
 		fired = 0;
 		/* HPET 1.0a 2.3.9.2.1: a non-periodic timer fires when the main
 		 * counter equals the comparator */
 		uint64_t a = rdtsc();
-		uint32_t lo = mmio_read32(HPET_BASE + 0x0F0);
-		uint32_t hi = mmio_read32(HPET_BASE + 0x0F4);
+		uint64_t now = hpet_counter();
 		uint64_t b = rdtsc();
-		uint64_t cmp = (((uint64_t)hi << 32) | lo) + ticks;
+		uint64_t cmp = now + ticks;
 		mmio_write32(HPET_BASE + 0x100, (uint32_t)(pin << 9) | (1u << 2)); /* edge, INT_ENB, one-shot */
 		mmio_write32(HPET_BASE + 0x10C, (uint32_t)(cmp >> 32));
 		mmio_write32(HPET_BASE + 0x108, (uint32_t)cmp);
+		/* A comparator the counter passed before the last write never
+		 * matches (64-bit: not before the wrap) - on real hardware too.
+		 * Under a slow nested hypervisor the three writes can take
+		 * longer than the deadline distance: such a sample is re-armed,
+		 * not counted as a lost interrupt (the OS's "-ETIME" case). */
+		bool passed = hpet_counter() >= cmp;
 		/* the counter was sampled between a and b */
 		uint64_t dist = ns_to_cyc(ticks * period_fs / 1000000u);
+		unsigned missed = l->missed;
 		lat_record(l, a + (b - a) / 2 + dist, (b - a) / 2 + dist / 100);
-		if (!fired && l->missed == 1)
-			printf("bench: HPET timer 0 missed: counter %x armed for %x, now %x, "
-			       "GINTR_STA %x, conf %x, RTE %x\n", lo, (uint32_t)cmp,
-			       mmio_read32(HPET_BASE + 0x0F0), mmio_read32(HPET_BASE + 0x020),
-			       mmio_read32(HPET_BASE + 0x100), (uint32_t)ioapic_rte_read((unsigned)pin));
 		mmio_write32(HPET_BASE + 0x100, 0);
+		if (l->missed != missed && passed) {
+			l->missed = missed;
+			late++;
+			i--;
+		} else if (l->missed != missed && l->missed == 1) {
+			printf("bench: HPET timer 0 missed: counter %x armed for %x, now %x, "
+			       "conf %x, RTE %x\n", (uint32_t)now, (uint32_t)cmp,
+			       (uint32_t)hpet_counter(), mmio_read32(HPET_BASE + 0x100),
+			       (uint32_t)ioapic_rte_read((unsigned)pin));
+		}
 	}
+	value("lat.hpet_late_arms", "%u", late);
 	mmio_write32(HPET_BASE + 0x010, 0);
 	ioapic_write(IOAPIC_REDTBL(pin), RTE_MASKED);
 	lat_report("hpet", l, n);
