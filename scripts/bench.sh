@@ -371,8 +371,9 @@ $(md_table "$out/kvm_level.csv")
 
 **2. Tick accuracy**: one source at a time (PIT 1 kHz, RTC 1024 Hz, HPET
 timer 0 1 kHz) for a fixed interval of the guest's PM-timer time, the guest
-idle in HLT; \`hog\` = a busy loop on every CPU of the host that runs
-splitvm. \`drift\` = (guest ticks - expected) / expected; a tick is lost
+idle in HLT; \`hog\` = a busy loop on every CPU of the host (in the nested
+setup: of the machine running QEMU, outside the nested VM, so it starves the
+emulated CPUs that run splitvm and the guest). \`drift\` = (guest ticks - expected) / expected; a tick is lost
 or doubled when |guest - expected| > 1 % + 2. In kernel mode the PIT is
 KVM's: policy \`delay\` = \`KVM_REINJECT_CONTROL\` on, the others off; RTC
 and HPET are splitvm's in both modes. delay/catchup runs outside 1 % + 2:
