@@ -181,10 +181,13 @@ struct lat {
 	unsigned n, missed, early;
 };
 
-/* deadline_tsc is known to +-slack cycles (where in [a, b] the device
- * took the write, and the TSC calibration): earlier than that is "early" */
-static void lat_record(struct lat *l, uint64_t deadline_tsc, uint64_t slack)
+/* The device took its deadline from a write (or read) somewhere in TSC
+ * [a, b]; the deadline is dist cycles after that.  It is known to within
+ * half that window plus 1 % (the TSC calibration): earlier is "early". */
+static void lat_record(struct lat *l, uint64_t a, uint64_t b, uint64_t dist)
 {
+	uint64_t deadline_tsc = a + (b - a) / 2 + dist, slack = (b - a) / 2 + dist / 100;
+
 	if (!wait_fired()) {
 		l->missed++;
 		return;
@@ -277,7 +280,7 @@ static void lat_hpet(unsigned n, uint32_t us, uint64_t dest)
 		/* the counter was sampled between a and b */
 		uint64_t dist = ns_to_cyc(ticks * period_fs / 1000000u);
 		unsigned missed = l->missed;
-		lat_record(l, a + (b - a) / 2 + dist, (b - a) / 2 + dist / 100);
+		lat_record(l, a, b, dist);
 		mmio_write32(HPET_BASE + 0x100, 0);
 		if (l->missed != missed && passed) {
 			l->missed = missed;
@@ -313,8 +316,7 @@ static void lat_pit(unsigned n, uint32_t us, uint64_t dest)
 		uint64_t a = rdtsc();
 		outb(PIT_CH0, (uint8_t)(count >> 8));
 		uint64_t b = rdtsc();
-		uint64_t dist = ns_to_cyc((uint64_t)(count + 1) * 1000000000u / PIT_HZ);
-		lat_record(l, a + (b - a) / 2 + dist, (b - a) / 2 + dist / 100);
+		lat_record(l, a, b, ns_to_cyc((uint64_t)(count + 1) * 1000000000u / PIT_HZ));
 		if (!fired && l->missed == 1)
 			printf("bench: PIT mode 0 missed (count %u, RTE %x)\n", count,
 			       (uint32_t)ioapic_rte_read(2));
@@ -351,8 +353,7 @@ static void lat_lapic(unsigned n, uint32_t us)
 		uint64_t a = rdtsc();
 		lapic_write(0x380, count);
 		uint64_t b = rdtsc();
-		uint64_t dist = ns_to_cyc((uint64_t)count * 1000000000u / per_s);
-		lat_record(l, a + (b - a) / 2 + dist, (b - a) / 2 + dist / 100);
+		lat_record(l, a, b, ns_to_cyc((uint64_t)count * 1000000000u / per_s));
 	}
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC);
 	lat_report("lapic", l, n);

@@ -59,14 +59,6 @@ run_kvm() {
 	kvm_secs=$(( $(date +%s) - t0 ))
 }
 
-hogs=()
-hog_stop() {
-	local p
-	for p in "${hogs[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${hogs[@]}"; do wait "$p" 2>/dev/null || true; done
-	hogs=()
-}
-trap hog_stop EXIT
 
 # ---------------------------------------------------------------- host info
 {
