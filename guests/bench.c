@@ -17,13 +17,16 @@
  *            I/O APIC pin 2) and the LAPIC timer (in the kernel in both
  *            modes: the reference).  The guest waits in HLT, as an idle OS.
  *   level    level-triggered round trips (raise -> handler -> lower + EOI)
- *            through pc-testdev lines, one line per vCPU on up to 8 (16) vCPUs;
- *            further vCPUs idle in HLT meanwhile.
+ *            through pc-testdev lines, one line per vCPU on up to 8 (16) vCPUs,
+ *            each waiting for its interrupt in HLT (a LAPIC timer backstop
+ *            counts HLTs its interrupt did not end); further vCPUs idle in
+ *            HLT meanwhile.
  *   edge     edge-triggered I/O APIC interrupts from a pc-testdev line: the
  *            runner checks that they cost no KVM_EXIT_IOAPIC_EOI.
  *
  * Options: lat_n=<samples> (100), lat_us=<deadline distance> (2000),
- * level_ms=<window> (500), level_lines=<8 or 16> (8), edge_n=<interrupts> (200).
+ * level_ms=<window> (500), level_lines=<8 or 16> (8), level_settle_us=<pause
+ * between programming the lines and the window> (2000), edge_n=<interrupts> (200).
  */
 #include "runtime.h"
 
@@ -153,17 +156,28 @@ static void wake_handler(struct frame *f)
 
 static bool lapic_backstop = true;
 
+/* this vCPU's LAPIC timer, periodic, every 10 ms: wakes a HLT whose
+ * interrupt is late or never comes (VEC_WAKE, SDM vol. 3A 10.5.4) */
+static void backstop_on(void)
+{
+	lapic_write(0x3E0, 0xB);                             /* divide by 1 */
+	lapic_write(LAPIC_LVT_TIMER, (1u << 17) | VEC_WAKE); /* periodic */
+	lapic_write(0x380, 10000000u);                       /* 10 ms at 1 GHz */
+}
+
+static void backstop_off(void)
+{
+	lapic_write(0x380, 0);
+}
+
 /* waits in HLT, as an idle guest does, for at most ~100 ms of TSC; the
  * LAPIC timer (in the kernel in both modes) wakes the HLT every 10 ms so
  * that an interrupt that never comes cannot hang the guest */
 static bool wait_fired(void)
 {
 	uint64_t end = rdtsc() + ns_to_cyc(100000000u);
-	if (lapic_backstop) {
-		lapic_write(0x3E0, 0xB);                         /* divide by 1 */
-		lapic_write(LAPIC_LVT_TIMER, (1u << 17) | VEC_WAKE); /* periodic */
-		lapic_write(0x380, 10000000u);                   /* 10 ms at 1 GHz */
-	}
+	if (lapic_backstop)
+		backstop_on();
 	for (;;) {
 		cli();
 		if (fired || rdtsc() > end)
@@ -172,7 +186,7 @@ static bool wait_fired(void)
 	}
 	cli();
 	if (lapic_backstop)
-		lapic_write(0x380, 0);
+		backstop_off();
 	return fired != 0;
 }
 
@@ -385,6 +399,7 @@ static const uint8_t level_lines[] = { 5, 6, 7, 10, 11, 13, 14, 15, 16, 17, 18, 
 
 static volatile uint32_t lvl_count[MAX_CPUS];
 static volatile uint32_t ipi_count[MAX_CPUS];
+static volatile uint32_t lvl_backstop[MAX_CPUS]; /* HLT ended by the backstop */
 static volatile uint32_t go, stop;
 static uint64_t tsc_end; /* the BSP's: TSCs of other vCPUs may be offset */
 static unsigned n_level_cpus;
@@ -417,17 +432,29 @@ static bool level_more(unsigned k)
 static void level_worker(void *arg)
 {
 	unsigned k = (unsigned)(uintptr_t)arg;
+	cli();
 	while (!go)
 		pause();
 	if (k < n_level_cpus) {
+		/* raise with IF clear, then STI; HLT: the interrupt is taken
+		 * in HLT (SDM vol. 2B STI: the shadow of one instruction), so
+		 * the vCPU waits as a real guest does and a round trip
+		 * includes the wake-up; no spinning vCPU starves the others
+		 * when there are more vCPUs than host CPUs */
 		unsigned line = level_lines[k];
+		unsigned cpu = this_cpu();
+		backstop_on();
 		while (level_more(k)) {
 			uint32_t done = lvl_count[k];
 			testdev_irq(line, 1);
-			sti();
-			while (lvl_count[k] == done && level_more(k))
-				pause();
+			while (lvl_count[k] == done) {
+				uint32_t w = vec_count[cpu][VEC_WAKE];
+				__asm__ volatile("sti; hlt; cli" ::: "memory");
+				if (lvl_count[k] == done && vec_count[cpu][VEC_WAKE] != w)
+					lvl_backstop[k]++;
+			}
 		}
+		backstop_off();
 	} else {
 		/* no line of its own: idle in HLT, as the idle vCPUs of a big
 		 * guest do, until the BSP's stop IPI */
@@ -454,11 +481,12 @@ static void phase_level(unsigned ncpus)
 				 ((uint64_t)cpu_apic_id[k] << 56));
 	}
 	set_handler(VEC_SELFIPI, selfipi_handler);
+	set_handler(VEC_WAKE, wake_handler);
 	go = 0;
 	stop = 0;
 	for (unsigned k = 1; k < ncpus; k++)
 		smp_call_async(k, level_worker, (void *)(uintptr_t)k);
-	delay_us(2000);
+	delay_us(arg_uint("level_settle_us", 2000));
 	uint64_t t0 = now_us();
 	tsc_end = rdtsc() + ns_to_cyc((uint64_t)ms * 1000000u);
 	go = 1;
@@ -469,11 +497,12 @@ static void phase_level(unsigned ncpus)
 	for (unsigned k = 1; k < ncpus; k++)
 		all &= smp_wait(k, 5000);
 	uint64_t el = now_us() - t0;
-	uint64_t lv = 0, ipi = 0;
+	uint64_t lv = 0, ipi = 0, bs = 0;
 	unsigned idle = 0;
 	for (unsigned k = 0; k < ncpus; k++) {
 		lv += lvl_count[k];
 		ipi += ipi_count[k];
+		bs += lvl_backstop[k];
 		if (k < n_level_cpus && lvl_count[k] == 0)
 			idle++;
 	}
@@ -485,6 +514,12 @@ static void phase_level(unsigned ncpus)
 	value("level.round_trips", "%u", (uint32_t)lv);
 	value("level.round_trips_per_s", "%u", el ? (uint32_t)(lv * 1000000u / el) : 0);
 	value("level.idle_vcpus_woken", "%u", (uint32_t)ipi);
+	value("level.backstop_wakes", "%u", (uint32_t)bs);
+	if (!all || idle)
+		for (unsigned k = 0; k < n_level_cpus; k++)
+			printf("level vCPU %u: %u round trips, %u backstop wakes%s\n", k,
+			       lvl_count[k], lvl_backstop[k],
+			       k && !smp_wait(k, 0) ? ", still running" : "");
 	check(all && idle == 0 && lv > 0, "level.round_trips",
 	      "%u round trips on %u vCPUs in %u us, %u vCPUs without any", (uint32_t)lv,
 	      n_level_cpus, (uint32_t)el, idle);

@@ -40,9 +40,10 @@ static void print_text(const struct vm_stats *s, FILE *f)
 				(unsigned long long)s->exits[i]);
 	fprintf(f, "\n");
 	fprintf(f, "  eoi exits: %llu  extint injected: %llu  nmis: %llu  "
-		"irq windows: %llu\n",
+		"irq windows: %llu  kicked runs: %llu\n",
 		(unsigned long long)s->eoi_exits, (unsigned long long)s->extint_injected,
-		(unsigned long long)s->nmis_injected, (unsigned long long)s->window_requests);
+		(unsigned long long)s->nmis_injected, (unsigned long long)s->window_requests,
+		(unsigned long long)s->kicked_runs);
 	fprintf(f, "  tick acks: eoi=%llu inta=%llu auto=%llu  route updates: %llu\n",
 		(unsigned long long)s->cs.tick_acks_eoi, (unsigned long long)s->cs.tick_acks_inta,
 		(unsigned long long)s->cs.tick_acks_auto, (unsigned long long)s->cs.route_updates);
@@ -80,9 +81,10 @@ static void print_json(const struct vm_stats *s, FILE *f)
 			sep = ",";
 		}
 	fprintf(f, "},\"eoi_exits\":%llu,\"extint_injected\":%llu,\"nmis_injected\":%llu,"
-		"\"irq_window_requests\":%llu,",
+		"\"irq_window_requests\":%llu,\"kicked_runs\":%llu,",
 		(unsigned long long)s->eoi_exits, (unsigned long long)s->extint_injected,
-		(unsigned long long)s->nmis_injected, (unsigned long long)s->window_requests);
+		(unsigned long long)s->nmis_injected, (unsigned long long)s->window_requests,
+		(unsigned long long)s->kicked_runs);
 	fprintf(f, "\"tick_acks\":{\"eoi\":%llu,\"inta\":%llu,\"auto\":%llu},"
 		"\"route_updates\":%llu,",
 		(unsigned long long)s->cs.tick_acks_eoi, (unsigned long long)s->cs.tick_acks_inta,

@@ -18,6 +18,7 @@ struct vm_stats {
 	uint64_t extint_injected;             /* KVM_INTERRUPT from the PIC */
 	uint64_t nmis_injected;               /* KVM_NMI (LINT0 in NMI mode) */
 	uint64_t window_requests;             /* request_interrupt_window set */
+	uint64_t kicked_runs;                 /* KVM_RUN ended by a kick (EINTR) */
 	uint64_t unassigned_pio, unassigned_mmio;
 	uint64_t uart_tx, uart_rx;
 	uint64_t max_rss_kib;                 /* getrusage(RUSAGE_SELF).ru_maxrss */

@@ -1205,8 +1205,10 @@ static void *vcpu_thread(void *arg)
 		if (atomic_load(&vm->stopping))
 			break;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				v->kicked_runs++;
 				continue;
+			}
 			vcpu_fail(v, "KVM_RUN: %s", strerror(errno));
 			break;
 		}
@@ -1324,6 +1326,7 @@ void vm_collect_stats(struct vm *vm, struct vm_stats *st)
 		st->extint_injected += v->extint_injected;
 		st->nmis_injected += v->nmis_injected;
 		st->window_requests += v->window_requests;
+		st->kicked_runs += v->kicked_runs;
 	}
 	st->unassigned_pio = vm->devs.unassigned_pio;
 	st->unassigned_mmio = vm->devs.unassigned_mmio;

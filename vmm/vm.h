@@ -52,6 +52,7 @@ struct vcpu {
 	uint64_t lint0_edges_seen;    /* vm.pic_edges already presented at LINT0 */
 	uint64_t exits[VM_NR_EXIT_REASONS];
 	uint64_t eoi_exits, extint_injected, nmis_injected, window_requests;
+	uint64_t kicked_runs; /* KVM_RUN returned EINTR: a kick or timer signal */
 };
 
 struct vm {

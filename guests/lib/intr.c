@@ -193,17 +193,23 @@ void ap_main(void)
 	if (ap_init_hook)
 		ap_init_hook();
 	printf("cpu %u: AP apic id %u online\n", idx, id);
-	/* idle: interrupts on, poll the mailbox */
+	/* idle in HLT, as an OS's idle vCPUs do (spinning APs would starve
+	 * the working ones when a VM has more vCPUs than the host has CPUs).
+	 * The mailbox is read with IF clear and STI; HLT takes an interrupt
+	 * only in HLT (SDM vol. 2B STI), so a wake-up IPI sent after the read
+	 * is never lost. */
 	for (;;) {
-		sti();
+		cli();
 		void (*fn)(void *) = mbox[idx].fn;
 		if (fn) {
+			sti();
 			fn(mbox[idx].arg);
 			mbox[idx].fn = NULL;
 			barrier();
 			mbox[idx].done = 1;
+			continue;
 		}
-		pause();
+		__asm__ volatile("sti; hlt" ::: "memory");
 	}
 }
 
@@ -234,6 +240,8 @@ void smp_call_async(unsigned idx, void (*fn)(void *), void *arg)
 	mbox[idx].arg = arg;
 	barrier();
 	mbox[idx].fn = fn;
+	/* wake it: fixed IPI, physical destination (SDM 10.6.1) */
+	lapic_icr(cpu_apic_id[idx], 0x00004000u | VEC_SMP_WAKE);
 }
 
 bool smp_wait(unsigned idx, uint32_t timeout_ms)

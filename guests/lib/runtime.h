@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #define MAX_CPUS 64   /* keep in step with the AP stacks in entry.S */
+#define VEC_SMP_WAKE 0xFE /* fixed IPI that wakes an idle AP for smp_call() */
 
 /* ---- port and MMIO access ---- */
 static inline void outb(uint16_t port, uint8_t v)
