@@ -128,25 +128,49 @@ for n in 1 8; do
 	echo "$line"
 done
 # Timekeeping: the ticks guest per policy, one source at a time (PIT 1 kHz,
-# RTC 1024 Hz, HPET 1 kHz) over 1 s of its PM-timer time, split mode.  The
-# host-CPU-hog variant is in make bench only: in the nested KVM a hog has
-# once left the outer VM's kernel in a soft lockup inside KVM_SIGNAL_MSI.  delay and catchup must
-# neither lose nor double a tick (strict=1: within 1 % + 2 of the expected
-# count); discard and merge may lose ticks by design under load, so they
-# are held only to "periodic and never faster than programmed".
+# RTC 1024 Hz, HPET 1 kHz) over 1 s of its PM-timer time, split mode, first
+# idle, then in a second nested boot while a busy loop spins on every CPU of
+# this host (outside the nested VM: a hog inside it has once left the
+# nested kernel in a soft lockup inside KVM_SIGNAL_MSI).  delay and catchup
+# must neither lose nor double a tick (strict=1: every tick due arrives by
+# the end of a drain after the window, never more than due, +-1 % + 2);
+# discard and merge may lose ticks by design under load, so they are held
+# only to "periodic and never faster than programmed".  Under the hog the
+# RTC runs at 512 Hz: the starved nested guest handles at most about 950
+# RTC interrupts per second (each is 4 emulated exits), so at 1024 Hz every
+# policy must fall behind, whatever the VMM does (docs/CONFORMANCE.md).
 TRUNS=$OUT-ticks.runs
-for s in pit rtc hpet; do
-	for p in delay catchup discard merge; do
-		strict=0
-		case $p in delay|catchup) strict=1 ;; esac
-		echo "$s-$p-0|split|ticks|1|0|--tick-policy $s=$p|src=$s ms=1000 strict=$strict"
+for hog in 0 1; do
+	for s in pit rtc hpet; do
+		for p in delay catchup discard merge; do
+			strict=0
+			case $p in delay|catchup) strict=1 ;; esac
+			rs=6
+			[ "$hog" = 1 ] && rs=7
+			echo "$s-$p-$hog|split|ticks|1|0|--tick-policy $s=$p|src=$s ms=1000 strict=$strict rtc_rs=$rs"
+		done
 	done
 done > "$TRUNS"
-tick_round() {   # runs-file -> logs in $OUT-ticks/logs/<id>.log
-	scripts/nested-kvm.sh --build "$B" --out "$OUT-ticks" --runs "$1" \
-		--guest-timeout 120 --timeout 900 > "$OUT-ticks.log" 2>&1
+tick_round() {   # runs-file hog(0|1) -> logs in $OUT-ticks/logs/<id>.log
+	local f=$OUT-ticks.$2 hogs="" _
+	grep "^[^|]*-$2|" "$1" > "$f"
+	[ -s "$f" ] || return 0
+	if [ "$2" = 1 ]; then
+		for _ in $(seq 1 "$(nproc)"); do
+			sh -c 'while :; do :; done' & hogs="$hogs $!"
+		done
+	fi
+	scripts/nested-kvm.sh --build "$B" --out "$OUT-ticks$2" --runs "$f" \
+		--guest-timeout 120 --timeout 900 > "$OUT-ticks$2.log" 2>&1
+	# shellcheck disable=SC2086
+	[ -n "$hogs" ] && { kill $hogs 2>/dev/null; wait $hogs 2>/dev/null; }
+	mkdir -p "$OUT-ticks/logs"
+	cp "$OUT-ticks$2"/logs/*.log "$OUT-ticks/logs/" 2>/dev/null
+	return 0
 }
-tick_round "$TRUNS"
+rm -rf "$OUT-ticks/logs"
+tick_round "$TRUNS" 0
+tick_round "$TRUNS" 1
 again=$(while IFS='|' read -r id _; do
 	grep -q "^PASS ticks" "$OUT-ticks/logs/$id.log" 2>/dev/null || grep "^$id|" "$TRUNS"
 done < "$TRUNS")
@@ -154,18 +178,18 @@ if [ -n "$again" ]; then
 	echo "nested-kvm: retrying ticks runs: $(echo "$again" | cut -d'|' -f1 | tr '\n' ' ')"
 	rm -rf "$OUT-ticks.first"; cp -r "$OUT-ticks/logs" "$OUT-ticks.first"
 	echo "$again" > "$OUT-ticks.retry"
-	tick_round "$OUT-ticks.retry"
-	for f in "$OUT-ticks.first"/*.log; do
-		[ -f "$OUT-ticks/logs/$(basename "$f")" ] || cp "$f" "$OUT-ticks/logs/"
-	done
+	tick_round "$OUT-ticks.retry" 0
+	tick_round "$OUT-ticks.retry" 1
 fi
-printf '%-22s %-22s\n' "ticks (split)" idle
+printf '%-22s %-22s %-22s\n' "ticks (split)" idle "host hog"
 for s in pit rtc hpet; do
 	for p in delay catchup discard merge; do
 		line=$(printf '%-22s' "$s $p")
-		for hog in 0; do
+		for hog in 0 1; do
 			log=$OUT-ticks/logs/$s-$p-$hog.log
-			n=$(sed -n "s/^value ticks\.$s = \([0-9]*\) (want \([0-9]*\)).*/\1\/\2/p" "$log" 2>/dev/null)
+			n=$(sed -n "s/^value ticks\.${s}_settled = \([0-9]*\) (due [0-9]*\.\.\([0-9]*\)).*/\1\/\2/p" "$log" 2>/dev/null)
+			[ "$p" = discard ] || [ "$p" = merge ] &&
+				n=$(sed -n "s/^value ticks\.$s = \([0-9]*\) (want \([0-9]*\)).*/\1\/\2/p" "$log" 2>/dev/null)
 			if ! grep -q "^@@ END $s-$p-$hog " "$log" 2>/dev/null; then
 				r=NORUN; skipped=$((skipped + 1))
 			elif grep -q "^PASS ticks" "$log"; then
@@ -183,6 +207,8 @@ done
 echo "(splitvm on a real KVM: kvm_amd inside QEMU TCG with emulated SVM; DEV = failed"
 echo " only checks where KVM's in-kernel PIC/PIT deviate from the datasheets, or"
 echo " rate checks the emulated CPU is too slow for: $NESTED_SLOW; ticks: guest"
-echo " ticks / expected over 1 s, strict (+-1 % + 2) for delay and catchup)"
+echo " ticks / due, for delay and catchup at the end of a 200 ms drain after the"
+echo " 1 s window, strict: all due ticks arrive, none beyond (+-1 % + 2); for"
+echo " discard and merge in the window; RTC 512 Hz under the hog)"
 echo "nested-kvm: $pass passed, $fail failed, $skipped skipped"
 [ $fail -eq 0 ]
