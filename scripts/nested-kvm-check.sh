@@ -152,18 +152,13 @@ for hog in 0 1; do
 	done
 done > "$TRUNS"
 tick_round() {   # runs-file hog(0|1) -> logs in $OUT-ticks/logs/<id>.log
-	local f=$OUT-ticks.$2 hogs="" _
+	local f=$OUT-ticks.$2 hog=""
 	grep "^[^|]*-$2|" "$1" > "$f"
 	[ -s "$f" ] || return 0
-	if [ "$2" = 1 ]; then
-		for _ in $(seq 1 "$(nproc)"); do
-			sh -c 'while :; do :; done' & hogs="$hogs $!"
-		done
-	fi
-	scripts/nested-kvm.sh --build "$B" --out "$OUT-ticks$2" --runs "$f" \
-		--guest-timeout 120 --timeout 900 > "$OUT-ticks$2.log" 2>&1
+	[ "$2" = 1 ] && hog=--host-hog   # busy loops once the nested KVM is up
 	# shellcheck disable=SC2086
-	[ -n "$hogs" ] && { kill $hogs 2>/dev/null; wait $hogs 2>/dev/null; }
+	scripts/nested-kvm.sh --build "$B" --out "$OUT-ticks$2" --runs "$f" $hog \
+		--guest-timeout 120 --timeout 900 > "$OUT-ticks$2.log" 2>&1
 	mkdir -p "$OUT-ticks/logs"
 	cp "$OUT-ticks$2"/logs/*.log "$OUT-ticks/logs/" 2>/dev/null
 	return 0

@@ -23,7 +23,15 @@
 #                        one per line: id|mode|guest|vcpus|hog|splitvm args|append
 #                        (hog=1: a busy loop on every CPU of the outer VM while
 #                        the run lasts); logs in OUT/logs/<id>.log, no matrix
-#                        (scripts/bench-kvm.sh uses this)
+#                        (scripts/bench-kvm.sh uses this).  mode qemu-split or
+#                        qemu-on runs QEMU itself on the nested KVM (-accel kvm
+#                        -M pc,kernel-irqchip=split|on; "splitvm args" go to
+#                        QEMU); the initramfs then carries QEMU, its libraries
+#                        and firmware
+#   --host-hog           a busy loop on every CPU of this host (outside the
+#                        VM) from the moment /dev/kvm is up inside it until
+#                        the VM ends: the runs see a starved host, the boot
+#                        does not
 #
 # Needs: qemu-system-x86_64, a Debian amd64 kernel with kvm.ko/kvm-amd.ko
 # (linux-image-amd64), busybox-static, kmod (modinfo), cpio, gzip, gcc with
@@ -50,6 +58,7 @@ TIMEOUT=2400
 INSTALL=1
 VCPUS=2
 RUNSFILE=""
+HOSTHOG=0
 KAPPEND=${KAPPEND:-loglevel=6}
 QEMU=${QEMU:-qemu-system-x86_64}
 
@@ -67,6 +76,7 @@ while [ $# -gt 0 ]; do
 	--no-install) INSTALL=0; shift ;;
 	--vcpus) VCPUS=$2; shift 2 ;;
 	--runs) RUNSFILE=$2; shift 2 ;;
+	--host-hog) HOSTHOG=1; shift ;;
 	-h|--help) sed -n '2,41p' "$0"; exit 0 ;;
 	*) echo "nested-kvm: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -134,6 +144,22 @@ cp /bin/busybox "$R/bin/busybox"
 ln -s busybox "$R/bin/sh"
 cp "$OUT/splitvm-static" "$R/bin/splitvm"
 for g in $GUESTS; do cp "$BUILD/guests/$g.elf" "$R/guests/" || die "missing $BUILD/guests/$g.elf"; done
+# QEMU itself for the qemu-split / qemu-on modes: the binary, every shared
+# library it loads (same paths) and the firmware a pc machine with a
+# Multiboot -kernel needs (SeaBIOS, the multiboot option ROM, kvmvapic)
+if [ -n "$RUNSFILE" ] && grep -v '^#' "$RUNSFILE" | cut -d'|' -f2 | grep -q '^qemu-'; then
+	qbin=$(command -v "$QEMU") || die "no $QEMU for the qemu modes"
+	mkdir -p "$R/usr/bin" "$R/usr/share/qemu"
+	cp "$qbin" "$R/usr/bin/qemu-system-x86_64"
+	for l in $(ldd "$qbin" | grep -o '/[^ ]*'); do
+		mkdir -p "$R$(dirname "$l")" && cp -L "$l" "$R$l"
+	done
+	for f in bios-256k.bin multiboot_dma.bin multiboot.bin linuxboot_dma.bin kvmvapic.bin; do
+		cp -L "/usr/share/qemu/$f" "$R/usr/share/qemu/" 2>/dev/null ||
+			cp -L "/usr/share/seabios/$f" "$R/usr/share/qemu/" 2>/dev/null ||
+			die "QEMU firmware $f not found"
+	done
+fi
 # the runs: id|mode|guest|vcpus|hog|splitvm args|append
 if [ -n "$RUNSFILE" ]; then
 	grep -v '^#' "$RUNSFILE" | grep '|' >"$R/runs"
@@ -196,11 +222,27 @@ if [ -c /dev/kvm ]; then
 		fi
 		echo "@@ BEGIN \$id"
 		t0=\$(date +%s)
-		# shellcheck disable=SC2086
-		timeout -s KILL $GTIMEOUT splitvm --kernel /guests/\$g.elf \\
-			--append "guest-test mode=splitvm-\$mode \$app" --cpus \$vcpus --mem 64 \\
-			--irqchip \$mode --stats \$extra </dev/null 2>&1
-		rc=\$?
+		case \$mode in
+		qemu-*)
+			# QEMU on the same KVM: kernel-irqchip=split or on.  vapic
+			# off: QEMU's TPR patching (kvmvapic.bin) would take TPR
+			# accesses, which stay in KVM's LAPIC otherwise, to QEMU
+			# shellcheck disable=SC2086
+			timeout -s KILL $GTIMEOUT /usr/bin/qemu-system-x86_64 -L /usr/share/qemu \\
+				-accel kvm -M pc,kernel-irqchip=\${mode#qemu-} -smp \$vcpus -m 64 \\
+				-display none -nodefaults -no-reboot -serial stdio \\
+				-device isa-debug-exit,iobase=0xf4,iosize=4 -device pc-testdev \\
+				-global hpet.hpet-intcap=0xff0104 -global hpet.msi=on \\
+				-global kvm-apic.vapic=false \$extra \\
+				-kernel /guests/\$g.elf -append "guest-test mode=\$mode \$app" </dev/null 2>&1
+			rc=\$? ;;
+		*)
+			# shellcheck disable=SC2086
+			timeout -s KILL $GTIMEOUT splitvm --kernel /guests/\$g.elf \\
+				--append "guest-test mode=splitvm-\$mode \$app" --cpus \$vcpus --mem 64 \\
+				--irqchip \$mode --stats \$extra </dev/null 2>&1
+			rc=\$? ;;
+		esac
 		[ -n "\$hogs" ] && kill \$hogs 2>/dev/null
 		echo "@@ END \$id rc=\$rc secs=\$((\$(date +%s) - t0))"
 		dmesg -c | sed 's/^/@@ dmesg /'
@@ -226,11 +268,26 @@ timeout -k 10 "$TIMEOUT" "$QEMU" -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP"
 	-kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
 	-append "console=ttyS0 $KAPPEND panic=-1" </dev/null >"$OUT/qemu.log" 2>&1 &
 qpid=$!
+hogpids=""
+# shellcheck disable=SC2086
+trap '[ -n "$hogpids" ] && kill $hogpids 2>/dev/null' EXIT
+if [ "$HOSTHOG" = 1 ]; then
+	# wait for the nested KVM, then starve the host for the runs
+	while kill -0 $qpid 2>/dev/null && ! grep -q '^@@ dev-kvm' "$CONSOLE.raw" 2>/dev/null; do
+		sleep 1
+	done
+	for _ in $(seq 1 "$(nproc)"); do
+		sh -c 'while :; do :; done' & hogpids="$hogpids $!"
+	done
+	echo "nested-kvm: host hog on ($(nproc) busy loops)"
+fi
 # follow the console: progress lines only
 tail -s 2 -n +1 -F --pid=$qpid "$CONSOLE.raw" 2>/dev/null | tr -d '\r' \
 	| grep --line-buffered -E '^@@ (kernel|svm|insmod|dev-kvm|BEGIN|END|DONE|alive)|^\[ *[0-9.]+\] .*(BUG|WARN|lockup|stall|kvm|SVM|Call Trace)' &
 wait $qpid
 qrc=$?
+# shellcheck disable=SC2086
+[ -n "$hogpids" ] && { kill $hogpids 2>/dev/null; wait $hogpids 2>/dev/null; }
 sleep 3
 tr -d '\r' <"$CONSOLE.raw" >"$CONSOLE"
 elapsed=$(( $(date +%s) - start ))
