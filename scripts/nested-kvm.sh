@@ -253,45 +253,91 @@ sync
 poweroff -f
 EOF
 chmod +x "$R/init"
-(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initramfs.gz" || die "cpio failed"
 cp "/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 
 # ---- boot ----
+# The nested VM itself has hung a few times (QEMU TCG running kvm_amd: no
+# console output at all, not even the 30 s "alive" lines).  A watchdog
+# kills it when the console is silent for STALL seconds; the run it was in
+# is recorded as hung ("@@ END <id> rc=hung") and the VM is booted again for
+# the runs left, at most MAXBOOTS times.
 CONSOLE="$OUT/console.log"
+STALL=${NESTED_STALL:-150}
+MAXBOOTS=3
 echo "nested-kvm: booting $KVER under $QEMU -accel tcg -cpu $CPU -smp $SMP (timeout ${TIMEOUT}s)"
 echo "nested-kvm: guests: $GUESTS; modes: $MODES; console log: $CONSOLE"
 rm -f "$CONSOLE.raw" "$CONSOLE"
-: >"$CONSOLE.raw"
-start=$(date +%s)
-timeout -k 10 "$TIMEOUT" "$QEMU" -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP" -m "$MEM" \
-	-M q35 -display none -no-reboot -nodefaults -serial "file:$CONSOLE.raw" \
-	-kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
-	-append "console=ttyS0 $KAPPEND panic=-1" </dev/null >"$OUT/qemu.log" 2>&1 &
-qpid=$!
+: >"$CONSOLE"
 hogpids=""
 # shellcheck disable=SC2086
 trap '[ -n "$hogpids" ] && kill $hogpids 2>/dev/null' EXIT
-if [ "$HOSTHOG" = 1 ]; then
-	# wait for the nested KVM, then starve the host for the runs
-	while kill -0 $qpid 2>/dev/null && ! grep -q '^@@ dev-kvm' "$CONSOLE.raw" 2>/dev/null; do
-		sleep 1
+boot_once() {   # $R/runs -> console appended to $CONSOLE; sets qrc, stalled
+	local qpid last size now lastsize=-1 _
+	(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initramfs.gz" || die "cpio failed"
+	: >"$CONSOLE.raw"
+	timeout -k 10 "$TIMEOUT" "$QEMU" -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP" -m "$MEM" \
+		-M q35 -display none -no-reboot -nodefaults -serial "file:$CONSOLE.raw" \
+		-kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
+		-append "console=ttyS0 $KAPPEND panic=-1" </dev/null >"$OUT/qemu.log" 2>&1 &
+	qpid=$!
+	# follow the console: progress lines only
+	tail -s 2 -n +1 -F --pid=$qpid "$CONSOLE.raw" 2>/dev/null | tr -d '\r' \
+		| grep --line-buffered -E '^@@ (kernel|svm|insmod|dev-kvm|BEGIN|END|DONE|alive)|^\[ *[0-9.]+\] .*(BUG|WARN|lockup|stall|kvm|SVM|Call Trace)' &
+	stalled=0
+	last=$(date +%s)
+	while kill -0 $qpid 2>/dev/null; do
+		sleep 2
+		now=$(date +%s)
+		size=$(stat -c %s "$CONSOLE.raw" 2>/dev/null || echo 0)
+		if [ "$size" != "$lastsize" ]; then lastsize=$size; last=$now; fi
+		# --host-hog: starve the host once the nested KVM is up
+		if [ "$HOSTHOG" = 1 ] && [ -z "$hogpids" ] && grep -q '^@@ dev-kvm' "$CONSOLE.raw" 2>/dev/null; then
+			for _ in $(seq 1 "$(nproc)"); do
+				sh -c 'while :; do :; done' & hogpids="$hogpids $!"
+			done
+			echo "nested-kvm: host hog on ($(nproc) busy loops)"
+		fi
+		if [ $((now - last)) -ge "$STALL" ]; then
+			echo "nested-kvm: no console output for ${STALL}s: the nested VM hung, killing it"
+			stalled=1
+			kill -9 $qpid 2>/dev/null
+		fi
 	done
-	for _ in $(seq 1 "$(nproc)"); do
-		sh -c 'while :; do :; done' & hogpids="$hogpids $!"
-	done
-	echo "nested-kvm: host hog on ($(nproc) busy loops)"
-fi
-# follow the console: progress lines only
-tail -s 2 -n +1 -F --pid=$qpid "$CONSOLE.raw" 2>/dev/null | tr -d '\r' \
-	| grep --line-buffered -E '^@@ (kernel|svm|insmod|dev-kvm|BEGIN|END|DONE|alive)|^\[ *[0-9.]+\] .*(BUG|WARN|lockup|stall|kvm|SVM|Call Trace)' &
-wait $qpid
-qrc=$?
-# shellcheck disable=SC2086
-[ -n "$hogpids" ] && { kill $hogpids 2>/dev/null; wait $hogpids 2>/dev/null; }
-sleep 3
-tr -d '\r' <"$CONSOLE.raw" >"$CONSOLE"
+	wait $qpid
+	qrc=$?
+	# shellcheck disable=SC2086
+	[ -n "$hogpids" ] && { kill $hogpids 2>/dev/null; wait $hogpids 2>/dev/null; }
+	hogpids=""
+	sleep 3
+	tr -d '\r' <"$CONSOLE.raw" >>"$CONSOLE"
+}
+start=$(date +%s)
+cp "$R/runs" "$OUT/runs.all"
+boots=0
+while :; do
+	boot_once
+	boots=$((boots + 1))
+	[ "$stalled" = 1 ] || [ "$qrc" = 124 ] || break
+	# the run in progress hung: record it, go on with the rest
+	left=$(while IFS='|' read -r id _; do
+		grep -q "^@@ END $id " "$CONSOLE" || echo "$id"
+	done <"$R/runs")
+	[ -n "$left" ] || break
+	cur=$(echo "$left" | head -n 1)
+	if grep -q "^@@ BEGIN $cur\$" "$CONSOLE"; then
+		echo "@@ END $cur rc=hung secs=? (the nested VM hung in this run)" >>"$CONSOLE"
+		echo "nested-kvm: $cur hung the nested VM"
+	fi
+	grep -v '^#' "$R/runs" | while IFS='|' read -r id rest; do
+		grep -q "^@@ END $id " "$CONSOLE" || echo "$id|$rest"
+	done >"$OUT/runs.left"
+	[ -s "$OUT/runs.left" ] && [ "$boots" -lt "$MAXBOOTS" ] || break
+	cp "$OUT/runs.left" "$R/runs"
+	echo "nested-kvm: booting again for $(wc -l <"$R/runs") runs left"
+done
+cp "$OUT/runs.all" "$R/runs"
 elapsed=$(( $(date +%s) - start ))
-echo "nested-kvm: outer QEMU exited with $qrc after ${elapsed}s"
+echo "nested-kvm: outer QEMU exited with $qrc after ${elapsed}s ($boots boot(s))"
 
 # ---- per-run logs ----
 extract() { # id -> its log

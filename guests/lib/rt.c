@@ -395,6 +395,11 @@ void boot_main(uint32_t magic, const struct mb_info *mbi)
 			mb_cmdline[i] = 0;
 		}
 	}
+	/* Firmware may leave the 8259A programmed and unmasked (SeaBIOS: vector
+	 * base 8, IRQ0 on, LVT0 in ExtINT mode): its IRQ0 would arrive as
+	 * vector 8 and look like #DF.  OCW1 masks every input; guests that use
+	 * the PIC initialise it themselves (pic_init). */
+	pic_set_mask(0xFFFF);
 	idt_init();
 	idt_load();
 	lapic_enable();
