@@ -39,7 +39,7 @@ const char guest_name[] = "bench";
 #define VEC_LAPIC   0x43
 #define VEC_LEVEL   0x60 /* + vCPU index, up to 16 */
 #define VEC_EDGE    0x70
-#define VEC_SELFIPI 0x90
+#define VEC_GO      0x90 /* level phase: the window starts */
 #define VEC_WAKE    0x9F /* LAPIC timer backstop while waiting in HLT */
 #define MAX_SAMPLES 256
 
@@ -398,7 +398,6 @@ static const uint8_t level_lines[] = { 5, 6, 7, 10, 11, 13, 14, 15, 16, 17, 18, 
 #define NLEVEL (sizeof(level_lines) / sizeof(level_lines[0]))
 
 static volatile uint32_t lvl_count[MAX_CPUS];
-static volatile uint32_t ipi_count[MAX_CPUS];
 static volatile uint32_t lvl_backstop[MAX_CPUS]; /* HLT ended by the backstop */
 static volatile uint32_t go, stop;
 static uint64_t tsc_end; /* the BSP's: TSCs of other vCPUs may be offset */
@@ -414,10 +413,9 @@ static void level_handler(struct frame *f)
 	lapic_eoi();
 }
 
-static void selfipi_handler(struct frame *f)
+static void go_handler(struct frame *f)
 {
 	(void)f;
-	ipi_count[this_cpu()]++;
 	lapic_eoi();
 }
 
@@ -432,36 +430,28 @@ static bool level_more(unsigned k)
 static void level_worker(void *arg)
 {
 	unsigned k = (unsigned)(uintptr_t)arg;
+	unsigned line = level_lines[k], cpu = this_cpu();
+	/* wait for the window in HLT; the BSP's VEC_GO IPI ends it */
 	cli();
 	while (!go)
-		pause();
-	if (k < n_level_cpus) {
-		/* raise with IF clear, then STI; HLT: the interrupt is taken
-		 * in HLT (SDM vol. 2B STI: the shadow of one instruction), so
-		 * the vCPU waits as a real guest does and a round trip
-		 * includes the wake-up; no spinning vCPU starves the others
-		 * when there are more vCPUs than host CPUs */
-		unsigned line = level_lines[k];
-		unsigned cpu = this_cpu();
-		backstop_on();
-		while (level_more(k)) {
-			uint32_t done = lvl_count[k];
-			testdev_irq(line, 1);
-			while (lvl_count[k] == done) {
-				uint32_t w = vec_count[cpu][VEC_WAKE];
-				__asm__ volatile("sti; hlt; cli" ::: "memory");
-				if (lvl_count[k] == done && vec_count[cpu][VEC_WAKE] != w)
-					lvl_backstop[k]++;
-			}
-		}
-		backstop_off();
-	} else {
-		/* no line of its own: idle in HLT, as the idle vCPUs of a big
-		 * guest do, until the BSP's stop IPI */
-		while (level_more(k))
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	/* raise with IF clear, then STI; HLT: the interrupt is taken in HLT
+	 * (SDM vol. 2B STI: the shadow of one instruction), so the vCPU waits
+	 * as a real guest does and a round trip includes the wake-up; no
+	 * spinning vCPU starves the others when there are more vCPUs than
+	 * host CPUs */
+	backstop_on();
+	while (level_more(k)) {
+		uint32_t done = lvl_count[k];
+		testdev_irq(line, 1);
+		while (lvl_count[k] == done) {
+			uint32_t w = vec_count[cpu][VEC_WAKE];
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
+			if (lvl_count[k] == done && vec_count[cpu][VEC_WAKE] != w)
+				lvl_backstop[k]++;
+		}
 	}
-	cli();
+	backstop_off();
 }
 
 static void phase_level(unsigned ncpus)
@@ -480,28 +470,29 @@ static void phase_level(unsigned ncpus)
 		ioapic_rte_write(level_lines[k], (VEC_LEVEL + k) | RTE_LEVEL |
 				 ((uint64_t)cpu_apic_id[k] << 56));
 	}
-	set_handler(VEC_SELFIPI, selfipi_handler);
+	set_handler(VEC_GO, go_handler);
 	set_handler(VEC_WAKE, wake_handler);
 	go = 0;
 	stop = 0;
-	for (unsigned k = 1; k < ncpus; k++)
+	/* only the vCPUs with a line work; the others stay in the runtime's
+	 * idle loop, in HLT, as the idle vCPUs of a big guest do */
+	for (unsigned k = 1; k < n_level_cpus; k++)
 		smp_call_async(k, level_worker, (void *)(uintptr_t)k);
 	delay_us(arg_uint("level_settle_us", 2000));
 	uint64_t t0 = now_us();
 	tsc_end = rdtsc() + ns_to_cyc((uint64_t)ms * 1000000u);
 	go = 1;
+	for (unsigned k = 1; k < n_level_cpus; k++) /* fixed, physical */
+		lapic_icr(cpu_apic_id[k], 0x00004000u | VEC_GO);
 	level_worker((void *)0);
-	if (ncpus > n_level_cpus) /* wake the idle ones: all excluding self, fixed */
-		lapic_icr(0, 0x000C4000u | VEC_SELFIPI);
 	bool all = true;
-	for (unsigned k = 1; k < ncpus; k++)
+	for (unsigned k = 1; k < n_level_cpus; k++)
 		all &= smp_wait(k, 5000);
 	uint64_t el = now_us() - t0;
-	uint64_t lv = 0, ipi = 0, bs = 0;
+	uint64_t lv = 0, bs = 0;
 	unsigned idle = 0;
 	for (unsigned k = 0; k < ncpus; k++) {
 		lv += lvl_count[k];
-		ipi += ipi_count[k];
 		bs += lvl_backstop[k];
 		if (k < n_level_cpus && lvl_count[k] == 0)
 			idle++;
@@ -513,7 +504,7 @@ static void phase_level(unsigned ncpus)
 	value("level.interval_us", "%u", (uint32_t)el);
 	value("level.round_trips", "%u", (uint32_t)lv);
 	value("level.round_trips_per_s", "%u", el ? (uint32_t)(lv * 1000000u / el) : 0);
-	value("level.idle_vcpus_woken", "%u", (uint32_t)ipi);
+	value("level.idle_vcpus", "%u", ncpus - n_level_cpus);
 	value("level.backstop_wakes", "%u", (uint32_t)bs);
 	if (!all || idle)
 		for (unsigned k = 0; k < n_level_cpus; k++)

@@ -174,7 +174,9 @@ else
 	grep '^[^|]*|[^|]*|[^|]*|[^|]*|0|' "$RUNS" >"$OUT/kvm_runs.idle"
 	grep '^[^|]*|[^|]*|[^|]*|[^|]*|1|' "$RUNS" | sed 's/^\([^|]*|[^|]*|[^|]*|[^|]*\)|1|/\1|0|/' >"$OUT/kvm_runs.hog"
 	nested() { # runs-file out-dir timeout [--host-hog]
-		scripts/nested-kvm.sh --build "$BUILD" --out "$2" --runs "$1" \
+		# a hung nested VM is detected after 60 s of console silence (the
+		# VM prints "alive" every 15 s) and booted again for the rest
+		NESTED_STALL=60 scripts/nested-kvm.sh --build "$BUILD" --out "$2" --runs "$1" \
 			--guest-timeout 120 --timeout "$3" ${4:-} >"$2.log" 2>&1
 		grep -q '^@@ dev-kvm present' "$2/console.log" 2>/dev/null
 	}

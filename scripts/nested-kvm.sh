@@ -197,7 +197,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
-(while sleep 30; do echo "@@ alive \$(cut -d' ' -f1 /proc/uptime)s load \$(cut -d' ' -f1-3 /proc/loadavg)"; done) &
+(while sleep 15; do echo "@@ alive \$(cut -d' ' -f1 /proc/uptime)s load \$(cut -d' ' -f1-3 /proc/loadavg)"; done) &
 echo "@@ kernel \$(uname -r)"
 echo "@@ cpu \$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2-)"
 echo "@@ svm-flag \$(grep -c -w svm /proc/cpuinfo) of \$(grep -c ^processor /proc/cpuinfo) cpus"
@@ -257,12 +257,12 @@ cp "/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 
 # ---- boot ----
 # The nested VM itself has hung a few times (QEMU TCG running kvm_amd: no
-# console output at all, not even the 30 s "alive" lines).  A watchdog
+# console output at all, not even the 15 s "alive" lines).  A watchdog
 # kills it when the console is silent for STALL seconds; the run it was in
 # is recorded as hung ("@@ END <id> rc=hung") and the VM is booted again for
 # the runs left, at most MAXBOOTS times.
 CONSOLE="$OUT/console.log"
-STALL=${NESTED_STALL:-150}
+STALL=${NESTED_STALL:-90}
 MAXBOOTS=3
 echo "nested-kvm: booting $KVER under $QEMU -accel tcg -cpu $CPU -smp $SMP (timeout ${TIMEOUT}s)"
 echo "nested-kvm: guests: $GUESTS; modes: $MODES; console log: $CONSOLE"
