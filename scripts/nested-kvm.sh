@@ -28,6 +28,8 @@
 #                        -M pc,kernel-irqchip=split|on; "splitvm args" go to
 #                        QEMU); the initramfs then carries QEMU, its libraries
 #                        and firmware
+#   (env NESTED_STALL=S: console silence that counts as a hung VM, default
+#   90; NESTED_DEADLINE=EPOCH: no boot runs past it)
 #   --host-hog           a busy loop on every CPU of this host (outside the
 #                        VM) from the moment /dev/kvm is up inside it until
 #                        the VM ends: the runs see a starved host, the boot
@@ -264,6 +266,7 @@ cp "/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 CONSOLE="$OUT/console.log"
 STALL=${NESTED_STALL:-90}
 MAXBOOTS=3
+DEADLINE=${NESTED_DEADLINE:-0}   # epoch seconds: no boot runs past it (0: none)
 echo "nested-kvm: booting $KVER under $QEMU -accel tcg -cpu $CPU -smp $SMP (timeout ${TIMEOUT}s)"
 echo "nested-kvm: guests: $GUESTS; modes: $MODES; console log: $CONSOLE"
 rm -f "$CONSOLE.raw" "$CONSOLE"
@@ -275,7 +278,12 @@ boot_once() {   # $R/runs -> console appended to $CONSOLE; sets qrc, stalled
 	local qpid last size now lastsize=-1 _
 	(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initramfs.gz" || die "cpio failed"
 	: >"$CONSOLE.raw"
-	timeout -k 10 "$TIMEOUT" "$QEMU" -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP" -m "$MEM" \
+	local limit=$TIMEOUT
+	if [ "$DEADLINE" -gt 0 ] && [ $((DEADLINE - $(date +%s))) -lt "$limit" ]; then
+		limit=$((DEADLINE - $(date +%s)))
+		[ "$limit" -gt 30 ] || limit=30
+	fi
+	timeout -k 10 "$limit" "$QEMU" -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP" -m "$MEM" \
 		-M q35 -display none -no-reboot -nodefaults -serial "file:$CONSOLE.raw" \
 		-kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
 		-append "console=ttyS0 $KAPPEND panic=-1" </dev/null >"$OUT/qemu.log" 2>&1 &
@@ -332,6 +340,10 @@ while :; do
 		grep -q "^@@ END $id " "$CONSOLE" || echo "$id|$rest"
 	done >"$OUT/runs.left"
 	[ -s "$OUT/runs.left" ] && [ "$boots" -lt "$MAXBOOTS" ] || break
+	if [ "$DEADLINE" -gt 0 ] && [ $((DEADLINE - $(date +%s))) -lt 60 ]; then
+		echo "nested-kvm: no time left for another boot ($(wc -l <"$OUT/runs.left") runs not run)"
+		break
+	fi
 	cp "$OUT/runs.left" "$R/runs"
 	echo "nested-kvm: booting again for $(wc -l <"$R/runs") runs left"
 done
