@@ -135,7 +135,6 @@ static void vcpu_rearm_timer(struct vm *vm, struct vcpu *v)
 		return;
 	}
 	next = sc_host_clock_next_deadline(&vm->hc, v->id);
-	host = 0;
 	if (next != UINT64_MAX) {
 		host = sc_host_clock_to_host(&vm->hc, next);
 		if (host == 0)
@@ -143,17 +142,8 @@ static void vcpu_rearm_timer(struct vm *vm, struct vcpu *v)
 		its.it_value.tv_sec = (time_t)(host / SC_NSEC_PER_SEC);
 		its.it_value.tv_nsec = (long)(host % SC_NSEC_PER_SEC);
 	}
-	/* This runs on every pass of the vCPU loop: no syscall when the timer
-	 * already holds this deadline and it is still ahead (an expired POSIX
-	 * timer is disarmed and must be set again). */
-	if (host == v->timer_armed && (host == 0 || host > mono_ns())) {
-		pthread_mutex_unlock(&v->timer_lock);
-		return;
-	}
 	if (timer_settime(v->timer, TIMER_ABSTIME, &its, NULL))
 		err("vCPU %u: timer_settime: %s", v->id, strerror(errno));
-	else
-		v->timer_armed = host;
 	pthread_mutex_unlock(&v->timer_lock);
 }
 

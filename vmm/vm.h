@@ -41,7 +41,6 @@ struct vcpu {
 	/* per-thread POSIX timer (SIGEV_THREAD_ID) for this vCPU's clock queue */
 	timer_t timer;
 	bool timer_ok;
-	uint64_t timer_armed;         /* CLOCK_MONOTONIC ns @timer is set for, 0 = disarmed */
 	pthread_mutex_t timer_lock;   /* serialises re-arming of @timer */
 	/* LVT0 as last sampled with KVM_GET_LAPIC on this thread */
 	uint32_t lvt0;
