@@ -259,8 +259,9 @@ cp "/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 
 # ---- boot ----
 # The nested VM itself has hung a few times (QEMU TCG running kvm_amd: no
-# console output at all, not even the 15 s "alive" lines).  A watchdog
-# kills it when the console is silent for STALL seconds; the run it was in
+# "@@" line at all, not even the 15 s "alive" lines, only the kernel's soft
+# lockup reports).  A watchdog kills it when no "@@" line comes for STALL
+# seconds; the run it was in
 # is recorded as hung ("@@ END <id> rc=hung") and the VM is booted again for
 # the runs left, at most MAXBOOTS times.
 CONSOLE="$OUT/console.log"
@@ -296,7 +297,9 @@ boot_once() {   # $R/runs -> console appended to $CONSOLE; sets qrc, stalled
 	while kill -0 $qpid 2>/dev/null; do
 		sleep 2
 		now=$(date +%s)
-		size=$(stat -c %s "$CONSOLE.raw" 2>/dev/null || echo 0)
+		# progress = our own "@@" lines (a frozen kernel may still print
+		# soft-lockup reports)
+		size=$(grep -c '^@@' "$CONSOLE.raw" 2>/dev/null || echo 0)
 		if [ "$size" != "$lastsize" ]; then lastsize=$size; last=$now; fi
 		# --host-hog: starve the host once the nested KVM is up
 		if [ "$HOSTHOG" = 1 ] && [ -z "$hogpids" ] && grep -q '^@@ dev-kvm' "$CONSOLE.raw" 2>/dev/null; then
@@ -306,7 +309,7 @@ boot_once() {   # $R/runs -> console appended to $CONSOLE; sets qrc, stalled
 			echo "nested-kvm: host hog on ($(nproc) busy loops)"
 		fi
 		if [ $((now - last)) -ge "$STALL" ]; then
-			echo "nested-kvm: no console output for ${STALL}s: the nested VM hung, killing it"
+			echo "nested-kvm: no progress line for ${STALL}s: the nested VM hung, killing it"
 			stalled=1
 			kill -9 $qpid 2>/dev/null
 		fi
