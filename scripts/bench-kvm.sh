@@ -273,6 +273,16 @@ ratio() {   # ratio A B -> A/B with 2 decimals, or -
 } >"$OUT/kvm_level.csv"
 
 # 2. tick accuracy
+tick_cols() {   # tick_cols ID SOURCE -> "ticks,expected,drift,after drain,due after drain,result"
+	local f="$LOGS/$1.log" got want set2 due2 d="-"
+	got=$(sed -n "s/^value ticks\.$2 = \([0-9]*\) (want \([0-9]*\)).*/\1/p" "$f" 2>/dev/null | head -n 1)
+	want=$(sed -n "s/^value ticks\.$2 = \([0-9]*\) (want \([0-9]*\)).*/\2/p" "$f" 2>/dev/null | head -n 1)
+	set2=$(sed -n "s/^value ticks\.${2}_settled = \([0-9]*\) (due.*/\1/p" "$f" 2>/dev/null | head -n 1)
+	due2=$(sed -n "s/^value ticks\.${2}_settled = [0-9]* (due [0-9]*\.\.\([0-9]*\)).*/\1/p" "$f" 2>/dev/null | head -n 1)
+	[ -n "$got" ] && [ -n "$want" ] && [ "$want" != 0 ] &&
+		d=$(awk -v g="$got" -v w="$want" 'BEGIN {printf "%+.1f", (g - w) * 100 / w}')
+	echo "${got:--},${want:--},$d,${set2:--},${due2:--},$(ok "$1")"
+}
 {
 	echo "source,policy,host load,mode,guest ticks,expected,drift %,after drain,due after drain,result"
 	for s in $SOURCES $HOG_EXTRA; do
@@ -285,15 +295,7 @@ ratio() {   # ratio A B -> A/B with 2 decimals, or -
 					case "$m-$g-$p" in kernel-pit-catchup|kernel-pit-merge)
 						echo "$s,$p,$load,$m,-,-,-,-,-,n/a (KVM PIT: reinject on/off)"; continue ;;
 					esac
-					id="ticks-$s-$p-$hog-$m"
-					got=$(sed -n "s/^value ticks\.$g = \([0-9]*\) (want \([0-9]*\)).*/\1/p" "$LOGS/$id.log" 2>/dev/null | head -n 1)
-					want=$(sed -n "s/^value ticks\.$g = \([0-9]*\) (want \([0-9]*\)).*/\2/p" "$LOGS/$id.log" 2>/dev/null | head -n 1)
-					set2=$(sed -n "s/^value ticks\.${g}_settled = \([0-9]*\) (due.*/\1/p" "$LOGS/$id.log" 2>/dev/null | head -n 1)
-					due2=$(sed -n "s/^value ticks\.${g}_settled = [0-9]* (due [0-9]*\.\.\([0-9]*\)).*/\1/p" "$LOGS/$id.log" 2>/dev/null | head -n 1)
-					d="-"
-					[ -n "$got" ] && [ -n "$want" ] && [ "$want" != 0 ] &&
-						d=$(awk -v g="$got" -v w="$want" 'BEGIN {printf "%+.1f", (g - w) * 100 / w}')
-					echo "$s,$p,$load,$m,${got:--},${want:--},$d,${set2:--},${due2:--},$(ok "$id")"
+					echo "$s,$p,$load,$m,$(tick_cols "ticks-$s-$p-$hog-$m" "$g")"
 				done
 			done
 		done
@@ -301,15 +303,7 @@ ratio() {   # ratio A B -> A/B with 2 decimals, or -
 	# QEMU split, its chips' own behaviour (no policy to choose)
 	for s in $([ -n "$QMODE" ] && echo "$SOURCES"); do
 		for hog in 0 1; do
-			id="ticks-$s-qemu-$hog-qemu"
-			got=$(sed -n "s/^value ticks\.$s = \([0-9]*\) (want \([0-9]*\)).*/\1/p" "$LOGS/$id.log" 2>/dev/null | head -n 1)
-			want=$(sed -n "s/^value ticks\.$s = \([0-9]*\) (want \([0-9]*\)).*/\2/p" "$LOGS/$id.log" 2>/dev/null | head -n 1)
-			set2=$(sed -n "s/^value ticks\.${s}_settled = \([0-9]*\) (due.*/\1/p" "$LOGS/$id.log" 2>/dev/null | head -n 1)
-			due2=$(sed -n "s/^value ticks\.${s}_settled = [0-9]* (due [0-9]*\.\.\([0-9]*\)).*/\1/p" "$LOGS/$id.log" 2>/dev/null | head -n 1)
-			d="-"
-			[ -n "$got" ] && [ -n "$want" ] && [ "$want" != 0 ] &&
-				d=$(awk -v g="$got" -v w="$want" 'BEGIN {printf "%+.1f", (g - w) * 100 / w}')
-			echo "$s,QEMU default,$([ "$hog" = 1 ] && echo hog || echo idle),qemu-split,${got:--},${want:--},$d,${set2:--},${due2:--},$(ok "$id")"
+			echo "$s,QEMU default,$([ "$hog" = 1 ] && echo hog || echo idle),qemu-split,$(tick_cols "ticks-$s-qemu-$hog-qemu" "$s")"
 		done
 	done
 } >"$OUT/kvm_ticks.csv"
