@@ -106,8 +106,36 @@ isr_common:
 	pushl %esp
 	call isr_dispatch
 	addl $4, %esp
-	popal
-	addl $8, %esp
+	cmpl $2, 32(%esp)               /* the stub's vector: NMI? */
+	popal                           /* POPA, LEA and POP leave EFLAGS alone */
+	leal 8(%esp), %esp
+	je nmi_return
+	/*
+	 * Return without IRET.  KVM's instruction emulator implements IRET
+	 * only in real mode (arch/x86/kvm/emulate.c, em_iret), and a software
+	 * hypervisor that runs guest CPL 0 through it (kvm_pvm) stops the vCPU
+	 * on a protected-mode IRET with KVM_INTERNAL_ERROR_EMULATION.  A
+	 * same-privilege IRET pops EIP, CS, EFLAGS (SDM vol. 2A, IRET); CS is
+	 * our flat 0x08 throughout, so POPF + RET does the same: the frame
+	 * [EIP][CS][EFLAGS] becomes [EFLAGS][EIP][-] and RET $4 drops the
+	 * rest.  An interrupt taken between POPF (which may set IF) and RET
+	 * nests on [EIP][-] and returns there: harmless.
+	 * What IRET does and this does not: unblock NMIs.  So the NMI handler
+	 * returns with IRET (SDM vol. 3A, 6.7.1: NMIs stay blocked "until the
+	 * next IRET"); on kvm_pvm that stops the vCPU, so guests that take
+	 * NMIs cannot run there (docs/CONFORMANCE.md).
+	 */
+	pushl %eax
+	pushl %ecx                      /* [ecx][eax][eip][cs][eflags] */
+	movl 8(%esp), %eax
+	movl 16(%esp), %ecx
+	movl %eax, 12(%esp)             /* [ecx][eax][eip][eip][eflags] */
+	movl %ecx, 8(%esp)              /* [ecx][eax][eflags][eip][eflags] */
+	popl %ecx
+	popl %eax
+	popfl
+	ret $4
+nmi_return:
 	iret
 
 /* ---- GDT: null, flat 32-bit code 0x08, flat data 0x10 ---- */
