@@ -68,13 +68,13 @@ int guest_main(void)
 		eoi_ok += !isr_after_eoi;
 		if (dt > worst_us)
 			worst_us = dt;
-		prompt += dt < 2000; /* a generous 2 ms: nested emulation is slow */
+		prompt += dt < 20000; /* a generous 20 ms: nested emulation is slow */
 	}
 	value("delivered", "%u of %u", hits, ROUNDS);
 	value("worst_delivery_us", "%u", worst_us);
 	check(isr_ok == ROUNDS, "isr_in_handler", "ISR bit set in %u of %u handlers", isr_ok, ROUNDS);
 	check(eoi_ok == ROUNDS, "isr_clear_by_eoi", "ISR clear after EOI in %u of %u", eoi_ok, ROUNDS);
-	check(prompt == ROUNDS, "prompt_delivery", "%u of %u taken within 2 ms of IF=1 (worst %u us)",
+	check(prompt == ROUNDS, "prompt_delivery", "%u of %u taken within 20 ms of IF=1 (worst %u us)",
 	      prompt, ROUNDS, worst_us);
 	return 0;
 }

@@ -13,7 +13,9 @@ B=${BUILD:-build}
 GUESTS="pic ioapic pit rtc hpet nmi-watchdog ticks"
 rc=0
 
-kvm_ok() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+# This host's KVM, if it can judge the chipset (scripts/host-kvm.sh).
+HOST_KVM=$(scripts/host-kvm.sh "$B")
+kvm_ok() { [ "$HOST_KVM" = faithful ]; }
 
 # Report line of one guest run: $1 guest, $2 guest output, $3 splitvm
 # stats (may be the same file), $4 splitvm exit status (1 = guest passed).
@@ -54,7 +56,11 @@ if kvm_ok && [ -x "$B/splitvm" ]; then
 	done
 elif [ "${DEMO_NESTED:-1}" = 1 ]; then
 	echo
-	echo "This host has no /dev/kvm: splitvm runs on a real KVM inside QEMU TCG"
+	case "$HOST_KVM" in
+	deviates*) echo "This host's KVM $HOST_KVM (guests/kvm-probe.c)," ;;
+	*) echo "This host has no usable /dev/kvm (${HOST_KVM#absent: })," ;;
+	esac
+	echo "so splitvm runs on a real KVM inside QEMU TCG"
 	echo "(kvm_amd on an emulated SVM CPU, scripts/nested-kvm.sh; slow, but real KVM)."
 	NG=${GUESTS/ ticks/}
 	# installs qemu-system-x86, linux-image-amd64, busybox-static if missing
