@@ -282,6 +282,19 @@ board_kib=$(awk -F, '$1 == "per_vm_total" { printf "%.1f", $2 / 1024 }' "$out/me
 kvm_env=$(head -n 1 "$out/kvm_env.txt" 2>/dev/null || echo "KVM: none")
 kvm_runs=$(sed -n 's/^runs: //p' "$out/kvm_env.txt" 2>/dev/null)
 kx() { val "$out/kvm_exits.csv" 1 "$1" "$2"; }          # kx ACCESS COL
+# exit costs on this host's own /dev/kvm when it fails kvm-probe (the
+# nested KVM then runs everything else): scripts/bench-kvm.sh
+host_exits_md=""
+if [ -s "$out/kvm_host_exits.csv" ]; then
+	host_exits_md="**1b. The same exit costs on this host's own /dev/kvm**, a real KVM
+rather than an emulated one: $(sed -n 's/^Exit costs also on this host.s \/dev\/kvm (\(.*\)): .*/\1/p' "$out/kvm_env.txt").
+Its local APIC fails guests/kvm-probe.c, so it runs no interrupt workload
+(docs/CONFORMANCE.md), but an access takes no interrupt: bench guest
+\`run=exits\`, $(sed -n 's/^exits-\([0-9]*\)-.*/\1/p' "$out/kvm_host_runs.txt" 2>/dev/null | sort -u | wc -l) repetitions per mode, same columns:
+
+$(md_table "$out/kvm_host_exits.csv")
+"
+fi
 kl() { val "$out/kvm_latency.csv" 1 "$1" "$2"; }        # kl TIMER COL
 kv() { val "$out/kvm_level.csv" 1 "$1" "$2"; }          # kv VCPUS COL
 # delay/catchup runs that lost or doubled a tick (the strict ticks guest
@@ -344,6 +357,7 @@ IOWIN read (2); \`lapic\` = TPR read, in the kernel in both modes):
 
 $(md_table "$out/kvm_exits.csv")
 
+$host_exits_md
 Edge-triggered IOAPIC interrupts (pc-testdev line pulsed, edge entry):
 \`KVM_EXIT_IOAPIC_EOI\` per run, must be 0 in both modes:
 

@@ -113,17 +113,29 @@ for g in $GUESTS; do
 done
 # Boot on 1 and 8 vCPUs too (the suite above runs on 2): hello starts
 # every AP with INIT/SIPI and each reports in.
+# A failed run is retried once, like the suite above (a triple fault has
+# been seen once in about 70 8-vCPU runs; the retry and its first failure
+# stay in the output).
 for n in 1 8; do
 	scripts/nested-kvm.sh --build "$B" --out "$OUT-cpus$n" --guests hello --vcpus "$n" \
 		--guest-timeout 240 --timeout 600 > "$OUT-cpus$n.log" 2>&1
 	line=$(printf '%-14s' "hello ($n vCPU)")
 	for m in split kernel; do
-		if grep -q "^PASS hello" "$OUT-cpus$n/logs/$m/hello.log" 2>/dev/null; then
+		hlog=$OUT-cpus$n/logs/$m/hello.log
+		if ! grep -q "^PASS hello" "$hlog" 2>/dev/null; then
+			echo "nested-kvm: retrying hello --cpus $n in $m mode; first run:"
+			tail -4 "$hlog" 2>/dev/null | sed 's/^/    /'
+			echo "$m|$m|hello|$n|0||" > "$OUT-cpus$n.retry"
+			scripts/nested-kvm.sh --build "$B" --out "$OUT-cpus$n-retry" --runs "$OUT-cpus$n.retry" \
+				--guest-timeout 240 --timeout 600 > "$OUT-cpus$n-retry.log" 2>&1
+			hlog=$OUT-cpus$n-retry/logs/$m.log
+		fi
+		if grep -q "^PASS hello" "$hlog" 2>/dev/null; then
 			r=PASS; pass=$((pass + 1))
 		else
 			r=FAIL; fail=$((fail + 1))
 			echo "== $m hello --cpus $n" >> "$OUT.failures"
-			tail -15 "$OUT-cpus$n/logs/$m/hello.log" >> "$OUT.failures" 2>/dev/null ||
+			tail -15 "$hlog" >> "$OUT.failures" 2>/dev/null ||
 				tail -5 "$OUT-cpus$n.log" >> "$OUT.failures"
 		fi
 		line="$line $(printf '%-10s' $r)"
