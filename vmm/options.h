@@ -37,6 +37,7 @@ struct vm_options {
 	unsigned ioapics;
 	enum sc_tick_policy policy[VM_NSRC];
 	bool hpet;
+	bool coalesced_pio;                 /* RTC index writes without an exit */
 	const char *serial;                 /* NULL: stdio */
 	enum vm_stats_mode stats;
 	const char *kvm_device;             /* hidden --kvm-device, for tests */

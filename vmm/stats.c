@@ -50,6 +50,7 @@ static void print_text(const struct vm_stats *s, FILE *f)
 	fprintf(f, "  unassigned accesses: pio=%llu mmio=%llu  uart: tx=%llu rx=%llu\n",
 		(unsigned long long)s->unassigned_pio, (unsigned long long)s->unassigned_mmio,
 		(unsigned long long)s->uart_tx, (unsigned long long)s->uart_rx);
+	fprintf(f, "  coalesced pio writes: %llu\n", (unsigned long long)s->coalesced_pio);
 	fprintf(f, "  max rss: %llu KiB\n", (unsigned long long)s->max_rss_kib);
 	fprintf(f, "  interrupts per GSI:");
 	for (i = 0; i < s->cs.ngsi && i < CHIPSET_MAX_GSI; i++)
@@ -92,6 +93,7 @@ static void print_json(const struct vm_stats *s, FILE *f)
 	fprintf(f, "\"unassigned\":{\"pio\":%llu,\"mmio\":%llu},\"uart\":{\"tx\":%llu,\"rx\":%llu},",
 		(unsigned long long)s->unassigned_pio, (unsigned long long)s->unassigned_mmio,
 		(unsigned long long)s->uart_tx, (unsigned long long)s->uart_rx);
+	fprintf(f, "\"coalesced_pio\":%llu,", (unsigned long long)s->coalesced_pio);
 	fprintf(f, "\"max_rss_kib\":%llu,", (unsigned long long)s->max_rss_kib);
 	fprintf(f, "\"gsi\":{");
 	sep = "";

@@ -20,6 +20,7 @@ struct vm_stats {
 	uint64_t window_requests;             /* request_interrupt_window set */
 	uint64_t kicked_runs;                 /* KVM_RUN ended by a kick (EINTR) */
 	uint64_t unassigned_pio, unassigned_mmio;
+	uint64_t coalesced_pio;               /* RTC index writes taken without an exit */
 	uint64_t uart_tx, uart_rx;
 	uint64_t max_rss_kib;                 /* getrusage(RUSAGE_SELF).ru_maxrss */
 	struct chipset_stats cs;

@@ -20,6 +20,8 @@
 
 #include "acpi.h"
 
+#include <splitchip/rtc.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -412,6 +414,7 @@ int vm_prepare(struct vm *vm, struct vm_options *opt)
 	vm->serial_fd = -1;
 	vm->ncpus = opt->cpus;
 	pthread_mutex_init(&vm->exit_lock, NULL);
+	pthread_mutex_init(&vm->coalesced_lock, NULL);
 
 	vm->ram_size = opt->mem_mib << 20;
 	vm->low_size = vm_lowmem_size(vm->ram_size);
@@ -720,6 +723,74 @@ static int kernel_irqchip_routing(struct vm *vm)
 	return r < 0 ? -1 : 0;
 }
 
+/*
+ * Coalesced PIO for the RTC index port (api.rst, KVM_REGISTER_COALESCED_MMIO
+ * with KVM_CAP_COALESCED_PIO).  A write to 0x70 only latches the CMOS index
+ * (and the NMI mask bit, which nothing in splitvm reads between exits): no
+ * device needs to see it before the next access to 0x71, which exits.  KVM
+ * appends such writes to a ring page at KVM_CAP_COALESCED_MMIO's page offset
+ * in the kvm_run mapping instead of exiting; every exit replays the ring
+ * first (coalesced_replay), so the index is in place before any 0x71 access
+ * and writes keep their order (a full ring makes KVM exit with the write
+ * itself, which then also comes after the replay).  It saves one of the two
+ * exits of every CMOS access; QEMU does the same for the same port.
+ */
+static void setup_coalesced_pio(struct vm *vm)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = SC_RTC_PORT_INDEX, .size = 1, .pio = 1 };
+	long page = sysconf(_SC_PAGESIZE);
+	int off;
+
+	if (!vm->opt->coalesced_pio || page <= 0 ||
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) <= 0)
+		return;
+	off = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+	if (off <= 0 || (uint64_t)(off + 1) * (uint64_t)page > vm->run_size)
+		return;                     /* no ring page in the mapping */
+	if (ioctl(vm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &zone) < 0) {
+		err("KVM_REGISTER_COALESCED_MMIO(pio 0x%x): %s (RTC index writes will exit)",
+		    SC_RTC_PORT_INDEX, strerror(errno));
+		return;
+	}
+	vm->coalesced = (struct kvm_coalesced_mmio_ring *)((uint8_t *)vm->vcpus[0].run +
+							    (size_t)off * (size_t)page);
+	vm->coalesced_max = (uint32_t)(((size_t)page - sizeof(struct kvm_coalesced_mmio_ring)) /
+				       sizeof(struct kvm_coalesced_mmio));
+}
+
+/*
+ * Replay the coalesced writes, oldest first (any vCPU thread, before it
+ * handles an exit).  KVM advances ring->last, userspace ring->first.  The
+ * entries are guest data and ring->last is trusted no further than the
+ * ring's size: an index out of range ends the replay.
+ */
+static void coalesced_replay(struct vm *vm)
+{
+	struct kvm_coalesced_mmio_ring *r = vm->coalesced;
+	uint32_t first, last;
+
+	if (!r || __atomic_load_n(&r->first, __ATOMIC_RELAXED) ==
+		  __atomic_load_n(&r->last, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&vm->coalesced_lock);
+	first = r->first;
+	last = __atomic_load_n(&r->last, __ATOMIC_ACQUIRE);
+	while (first != last && first < vm->coalesced_max && last < vm->coalesced_max) {
+		struct kvm_coalesced_mmio *e = &r->coalesced_mmio[first];
+		uint64_t val = 0;
+
+		if (e->len >= 1 && e->len <= sizeof(val)) {
+			memcpy(&val, e->data, e->len);
+			vm_io_dispatch(&vm->devs, e->pio ? VM_PIO : VM_MMIO, e->phys_addr,
+				       e->len, true, val);
+			atomic_fetch_add(&vm->coalesced_writes, 1);
+		}
+		first = (first + 1) % vm->coalesced_max;
+		__atomic_store_n(&r->first, first, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&vm->coalesced_lock);
+}
+
 int vm_open_kvm(struct vm *vm)
 {
 	struct vm_options *o = vm->opt;
@@ -887,6 +958,7 @@ int vm_open_kvm(struct vm *vm)
 		}
 	}
 	free(cpuid);
+	setup_coalesced_pio(vm);
 	/* rescan with every vCPU present (APIC IDs now exist) */
 	chipset_start(vm->cs);
 	return 0;
@@ -1123,6 +1195,7 @@ static void handle_exit(struct vcpu *v)
 
 	if (run->exit_reason < VM_NR_EXIT_REASONS)
 		v->exits[run->exit_reason]++;
+	coalesced_replay(vm);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(v);
@@ -1329,6 +1402,7 @@ void vm_collect_stats(struct vm *vm, struct vm_stats *st)
 		st->kicked_runs += v->kicked_runs;
 	}
 	st->unassigned_pio = vm->devs.unassigned_pio;
+	st->coalesced_pio = atomic_load(&vm->coalesced_writes);
 	st->unassigned_mmio = vm->devs.unassigned_mmio;
 	st->uart_tx = vm->devs.uart.tx_bytes;
 	st->uart_rx = vm->devs.uart.rx_bytes;

@@ -77,6 +77,12 @@ struct vm {
 	int stop_efd;
 	pthread_mutex_t exit_lock;
 	char exit_msg[512];
+	/* KVM's coalesced-PIO ring (api.rst, KVM_REGISTER_COALESCED_MMIO): one
+	 * page, the same in every vCPU's kvm_run mapping; NULL when unused. */
+	struct kvm_coalesced_mmio_ring *coalesced;
+	uint32_t coalesced_max;             /* entries the ring holds */
+	pthread_mutex_t coalesced_lock;     /* covers ring->first and the replay */
+	_Atomic uint64_t coalesced_writes;  /* replayed writes */
 };
 
 /* Steps of a run; each prints its own "splitvm: ..." error and returns -1. */

@@ -176,6 +176,18 @@ else
 	fake fake-internal-error 1 "internal" "KVM_EXIT_INTERNAL_ERROR: suberror 1 data[0]=0xabc" -- --kernel "$G"
 	fake fake-unhandled-exit 1 "hlt" "unhandled exit hlt" -- --kernel "$G"
 	fake fake-fail-entry 1 "failentry" "hardware_entry_failure_reason 0x21" -- --kernel "$G"
+	# RTC index writes through the coalesced-PIO ring: each is replayed before
+	# the next exit, so the 0x71 write and read after it hit the index just
+	# written (CMOS RAM 0x40/0x41); without the ring (--no-coalesced-pio, or
+	# no KVM_CAP_COALESCED_PIO = 162) the same writes exit, same result
+	CMOS="co1:70:40 o1:71:5a co1:70:41 o1:71:a5 co1:70:40 i1:71:5a co1:70:41 i1:71:a5 o1:f4:0"
+	fake fake-coalesced-rtc 1 "$CMOS" \
+		"coalesced pio 0x70 size 1|coalesced write 0x41|read ok 0x5a|read ok 0xa5|\"coalesced_pio\":4" -- \
+		--kernel "$G" --stats=json
+	fake fake-no-coalesced-pio 1 "$CMOS" "read ok 0x5a|read ok 0xa5|\"coalesced_pio\":0" -- \
+		--kernel "$G" --stats=json --no-coalesced-pio
+	FAKEKVM_MISSING=162 fake fake-coalesced-pio-missing 1 "$CMOS" "read ok 0x5a|read ok 0xa5|\"coalesced_pio\":0" -- \
+		--kernel "$G" --stats=json
 	FAKEKVM_MISSING=121 fake fake-missing-split-cap 1 "" "KVM lacks capability KVM_CAP_SPLIT_IRQCHIP" -- --kernel "$G"
 	# no KVM_CAP_TSC_DEADLINE_TIMER (72): the CPUID bit stays clear, the hypervisor bit not
 	FAKEKVM_MISSING=72 fake fake-no-tsc-deadline 1 "o1:f4:0" "cpuid vcpu=0 apic_id=0 hypervisor=1 tsc_deadline=0" -- --kernel "$G"
