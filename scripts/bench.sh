@@ -288,11 +288,19 @@ host_exits_md=""
 if [ -s "$out/kvm_host_exits.csv" ]; then
 	host_exits_md="**1b. The same exit costs on this host's own /dev/kvm**, a real KVM
 rather than an emulated one: $(sed -n 's/^Exit costs also on this host.s \/dev\/kvm (\(.*\)): .*/\1/p' "$out/kvm_env.txt").
-Its local APIC fails guests/kvm-probe.c, so it runs no interrupt workload
-(docs/CONFORMANCE.md), but an access takes no interrupt: bench guest
+Its local APIC fails guests/kvm-probe.c, so it times no interrupt
+(docs/CONFORMANCE.md), but an access takes none: bench guest
 \`run=exits\`, $(sed -n 's/^exits-\([0-9]*\)-.*/\1/p' "$out/kvm_host_runs.txt" 2>/dev/null | sort -u | wc -l) repetitions per mode, same columns:
 
 $(md_table "$out/kvm_host_exits.csv")
+
+Level-triggered round trips on the same host KVM, a diagnostic of the
+userspace paths (not of interrupt timing): this host EOIs each interrupt at
+delivery, so its \`KVM_EXIT_IOAPIC_EOI\` comes before the handler runs,
+but a round trip is still 2 port exits and 1 EOI exit in split mode. Same
+workload as section 4, 8 level lines, the other vCPUs idle in HLT:
+
+$(md_table "$out/kvm_host_level.csv")
 "
 fi
 kl() { val "$out/kvm_latency.csv" 1 "$1" "$2"; }        # kl TIMER COL
