@@ -118,8 +118,12 @@ isr_common:
 	 * same-privilege IRET pops EIP, CS, EFLAGS (SDM vol. 2A, IRET); CS is
 	 * our flat 0x08 throughout, so POPF + RET does the same: the frame
 	 * [EIP][CS][EFLAGS] becomes [EFLAGS][EIP][-] and RET $4 drops the
-	 * rest.  An interrupt taken between POPF (which may set IF) and RET
-	 * nests on [EIP][-] and returns there: harmless.
+	 * rest.  IF is restored by STI, not by the POPF: STI's one-instruction
+	 * interrupt shadow (SDM vol. 2B, STI) makes the RET atomic with it, as
+	 * IRET is; with IF from the POPF an interrupt could nest at the RET,
+	 * and an interrupt storm (owed ticks delivered back to back on a slow
+	 * CPU) nested there level after level until the stack ran into the
+	 * IDT (#GP on delivery, seen on the nested KVM).
 	 * What IRET does and this does not: unblock NMIs.  So the NMI handler
 	 * returns with IRET (SDM vol. 3A, 6.7.1: NMIs stay blocked "until the
 	 * next IRET"); on kvm_pvm that stops the vCPU, so guests that take
@@ -130,10 +134,17 @@ isr_common:
 	movl 8(%esp), %eax
 	movl 16(%esp), %ecx
 	movl %eax, 12(%esp)             /* [ecx][eax][eip][eip][eflags] */
-	movl %ecx, 8(%esp)              /* [ecx][eax][eflags][eip][eflags] */
+	movl %ecx, %eax
+	andl $~0x200, %eax
+	movl %eax, 8(%esp)              /* [ecx][eax][eflags & ~IF][eip][eflags] */
+	testl $0x200, %ecx              /* did the interrupted code run with IF? */
 	popl %ecx
-	popl %eax
+	popl %eax                       /* POP leaves EFLAGS alone */
+	jz 1f
 	popfl
+	sti                             /* IF back; the shadow covers the RET */
+	ret $4
+1:	popfl
 	ret $4
 nmi_return:
 	iret
