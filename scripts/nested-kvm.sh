@@ -273,10 +273,16 @@ echo "nested-kvm: guests: $GUESTS; modes: $MODES; console log: $CONSOLE"
 rm -f "$CONSOLE.raw" "$CONSOLE"
 : >"$CONSOLE"
 hogpids=""
+qpid=""
+# QEMU runs under timeout(1): killing only the timeout process (SIGKILL is
+# not passed on) would leave the VM running, and a leaked TCG VM starves
+# every later run on this machine.  Kill the child first.
+kill_vm() { pkill -9 -P "$1" 2>/dev/null; kill -9 "$1" 2>/dev/null; }
 # shellcheck disable=SC2086
-trap '[ -n "$hogpids" ] && kill $hogpids 2>/dev/null' EXIT
+trap '[ -n "$hogpids" ] && kill $hogpids 2>/dev/null; [ -n "$qpid" ] && kill_vm $qpid' EXIT
+trap 'exit 143' TERM INT
 boot_once() {   # $R/runs -> console appended to $CONSOLE; sets qrc, stalled
-	local qpid last size now lastsize=-1 _
+	local last size now lastsize=-1 _
 	(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initramfs.gz" || die "cpio failed"
 	: >"$CONSOLE.raw"
 	local limit=$TIMEOUT
@@ -311,11 +317,12 @@ boot_once() {   # $R/runs -> console appended to $CONSOLE; sets qrc, stalled
 		if [ $((now - last)) -ge "$STALL" ]; then
 			echo "nested-kvm: no progress line for ${STALL}s: the nested VM hung, killing it"
 			stalled=1
-			kill -9 $qpid 2>/dev/null
+			kill_vm $qpid
 		fi
 	done
 	wait $qpid
 	qrc=$?
+	qpid=""
 	# shellcheck disable=SC2086
 	[ -n "$hogpids" ] && { kill $hogpids 2>/dev/null; wait $hogpids 2>/dev/null; }
 	hogpids=""
