@@ -640,7 +640,7 @@ the same run, $kvm_env):
   times (below 1: splitvm faster) bare exit $(kx noop 6)x, PIC $(kx pic 6)x,
   PIT $(kx pit 6)x, RTC $(kx rtc 6)x, HPET $(kx hpet 6)x, IOAPIC
   $(kx ioapic 6)x; level round trips per second (above 1: splitvm faster)
-  1 vCPU $(kv 1 7)x, 8 vCPUs $(kv 8 7)x, 64 vCPUs $(kv 64 7)x. Both are
+  1 vCPU $(kv 1 7)x, 8 vCPUs $(kv 8 7)x, 64 vCPUs $(kv 64 7)x$(level64_note). Both are
   userspace chipsets on KVM's split irqchip, so this is device model against
   device model and VMM loop against VMM loop.
 - **Not slower:** the EOI path does not serialise vCPUs (no global lock;
