@@ -251,8 +251,9 @@ v() {       # v ID KEY -> the guest's "value <guest>.KEY = N" (first word)
 st() {      # st ID REGEX -> first number after REGEX in splitvm's stats
 	sed -n "s/.*$2\([0-9][0-9]*\).*/\1/p" "$LOGS/$1.log" 2>/dev/null | head -n 1
 }
-ok() {      # ok ID -> PASS / FAIL / NORUN
+ok() {      # ok ID -> PASS / FAIL / NORUN (never ran, or the nested VM died in it)
 	if grep -q '^PASS ' "$LOGS/$1.log" 2>/dev/null; then echo PASS
+	elif grep -q '^@@ END .* rc=hung' "$LOGS/$1.log" 2>/dev/null; then echo NORUN
 	elif [ -s "$LOGS/$1.log" ]; then echo FAIL; else echo NORUN; fi
 }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print ""}'; }

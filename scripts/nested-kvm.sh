@@ -335,7 +335,13 @@ boots=0
 while :; do
 	boot_once
 	boots=$((boots + 1))
-	[ "$stalled" = 1 ] || [ "$qrc" = 124 ] || break
+	# done, unless the VM hung, timed out or ended before its last run
+	# (the nested kernel has panicked under kvm_amd: "corrupted stack end
+	# detected inside scheduler")
+	panicked=0
+	tail -n 400 "$CONSOLE.raw" 2>/dev/null | grep -q 'Kernel panic' && panicked=1
+	[ "$stalled" = 1 ] || [ "$qrc" = 124 ] || [ "$panicked" = 1 ] || break
+	[ "$panicked" = 1 ] && echo "nested-kvm: the nested kernel panicked: $(grep -m1 -o 'Kernel panic.*' "$CONSOLE.raw" | tr -d '\r')"
 	# the run in progress hung: record it, go on with the rest
 	left=$(while IFS='|' read -r id _; do
 		grep -q "^@@ END $id " "$CONSOLE" || echo "$id"
@@ -343,7 +349,7 @@ while :; do
 	[ -n "$left" ] || break
 	cur=$(echo "$left" | head -n 1)
 	if grep -q "^@@ BEGIN $cur\$" "$CONSOLE"; then
-		echo "@@ END $cur rc=hung secs=? (the nested VM hung in this run)" >>"$CONSOLE"
+		echo "@@ END $cur rc=hung secs=? (the nested VM hung or panicked in this run)" >>"$CONSOLE"
 		echo "nested-kvm: $cur hung the nested VM"
 	fi
 	grep -v '^#' "$R/runs" | while IFS='|' read -r id rest; do
