@@ -318,6 +318,13 @@ boot_once() {   # $R/runs -> console appended to $CONSOLE; sets qrc, stalled
 			echo "nested-kvm: no progress line for ${STALL}s: the nested VM hung, killing it"
 			stalled=1
 			kill_vm $qpid
+		elif grep -q 'soft lockup' "$CONSOLE.raw" 2>/dev/null; then
+			# a vCPU of the nested kernel is stuck inside KVM (seen in
+			# __apic_accept_irq under KVM_SIGNAL_MSI); the other one
+			# still prints "alive" lines, but the run never recovers
+			echo "nested-kvm: soft lockup in the nested kernel, killing it"
+			stalled=1
+			kill_vm $qpid
 		fi
 	done
 	wait $qpid
