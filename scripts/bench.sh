@@ -287,11 +287,12 @@ kx() { val "$out/kvm_exits.csv" 1 "$1" "$2"; }          # kx ACCESS COL
 host_exits_md="" host_slower_md=""
 hx() { val "$out/kvm_host_exits.csv" 1 "$1" "$2"; }     # hx ACCESS COL
 hl() { val "$out/kvm_host_level.csv" 1 "$1" "$2"; }     # hl VCPUS COL
-# the 64-vCPU level ratio means nothing when one of its runs did not pass
-level64_note() {
+# a level ratio means nothing when one of its runs did not pass:
+# level_note VCPUS [MODES-REGEX] -> " (not passed: ...)" or nothing
+level_note() {
 	local bad
 	bad=$(sed -n 's/^runs: .*not passed: //p' "$out/kvm_env.txt" 2>/dev/null |
-		grep -o 'level-64-[a-z]*' | tr '\n' ' ')
+		grep -oE "level-$1-(${2:-split|kernel|qemu})" | tr '\n' ' ')
 	[ -z "$bad" ] || echo " (not passed: ${bad% }, so not a result)"
 }
 if [ -s "$out/kvm_host_exits.csv" ]; then
@@ -626,7 +627,7 @@ the same run, $kvm_env):
   KVM_RUN and injects an MSI from userspace; in kernel mode the PIT is an
   in-kernel hrtimer.
 - **Level-triggered interrupts**: round trips per second split / kernel:
-  1 vCPU **$(kv 1 6)x**, 2 vCPUs $(kv 2 6)x, 8 vCPUs $(kv 8 6)x, 64 vCPUs $(kv 64 6)x$(level64_note). Split
+  1 vCPU **$(kv 1 6)x**$(level_note 1 'split|kernel'), 2 vCPUs $(kv 2 6)x$(level_note 2 'split|kernel'), 8 vCPUs $(kv 8 6)x$(level_note 8 'split|kernel'), 64 vCPUs $(kv 64 6)x$(level_note 64 'split|kernel'). Split
   mode adds exactly one userspace exit per level interrupt (the
   \`KVM_EXIT_IOAPIC_EOI\`: $(kv 1 8) per interrupt measured, kernel $(kv 1 9)).
   Edge-triggered IOAPIC interrupts cause no EOI exit in either mode (table
@@ -641,7 +642,7 @@ the same run, $kvm_env):
   times (below 1: splitvm faster) bare exit $(kx noop 6)x, PIC $(kx pic 6)x,
   PIT $(kx pit 6)x, RTC $(kx rtc 6)x, HPET $(kx hpet 6)x, IOAPIC
   $(kx ioapic 6)x; level round trips per second (above 1: splitvm faster)
-  1 vCPU $(kv 1 7)x, 8 vCPUs $(kv 8 7)x, 64 vCPUs $(kv 64 7)x$(level64_note). Both are
+  1 vCPU $(kv 1 7)x$(level_note 1 'split|qemu'), 8 vCPUs $(kv 8 7)x$(level_note 8 'split|qemu'), 64 vCPUs $(kv 64 7)x$(level_note 64 'split|qemu'). Both are
   userspace chipsets on KVM's split irqchip, so this is device model against
   device model and VMM loop against VMM loop.
 - **Not slower:** the EOI path does not serialise vCPUs (no global lock;
