@@ -95,6 +95,7 @@ ls /boot/vmlinuz-* >/dev/null 2>&1 || need_pkgs="$need_pkgs linux-image-amd64"
 if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then need_pkgs="$need_pkgs busybox-static"; fi
 command -v modinfo >/dev/null 2>&1 || need_pkgs="$need_pkgs kmod"
 command -v cpio >/dev/null 2>&1 || need_pkgs="$need_pkgs cpio"
+command -v pkill >/dev/null 2>&1 || need_pkgs="$need_pkgs procps"   # kill_vm
 command -v gcc >/dev/null 2>&1 || need_pkgs="$need_pkgs gcc libc6-dev"
 if [ -n "$need_pkgs" ]; then
 	if [ "$INSTALL" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
