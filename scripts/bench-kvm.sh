@@ -14,7 +14,8 @@
 # Writes to DIR: kvm_exits.csv, kvm_latency.csv, kvm_level.csv,
 # kvm_ticks.csv, kvm_rss.csv, kvm_env.txt and kvm_runs/<id>.log; on a host
 # whose /dev/kvm fails kvm-probe (scripts/host-kvm.sh) the nested runs plus
-# the exit costs on that host: kvm_host_exits.csv, kvm_host_runs/<id>.log.
+# the exit costs and level round trips on that host: kvm_host_exits.csv,
+# kvm_host_level.csv, kvm_host_runs/<id>.log.
 # Exit status: 0 done, 2 no KVM could be had (DIR/kvm_env.txt says why).
 set -u
 
@@ -219,7 +220,7 @@ HOSTX=""
 HREPS=$([ "$QUICK" = 1 ] && echo 1 || echo 5)
 HOST_VCPU_SET=$([ "$QUICK" = 1 ] && echo "1 8" || echo "1 8 64")
 hk=0
-scripts/host-kvm.sh "$BUILD" >/dev/null || hk=$?
+hkv=$(scripts/host-kvm.sh "$BUILD") || hk=$?
 if [ "$HOW" = nested ] && [ "$hk" = 1 ]; then
 	HOSTX="$OUT/kvm_host_runs"
 	rm -rf "$HOSTX"
@@ -237,9 +238,9 @@ if [ "$HOW" = nested ] && [ "$hk" = 1 ]; then
 			done
 		done
 	} >"$OUT/kvm_host_runs.txt"
-	log "$(wc -l <"$OUT/kvm_host_runs.txt") exit-cost runs on this host's /dev/kvm ($(scripts/host-kvm.sh "$BUILD"))"
+	log "$(wc -l <"$OUT/kvm_host_runs.txt") exit-cost and level runs on this host's /dev/kvm ($hkv)"
 	run_direct "$OUT/kvm_host_runs.txt" "$HOSTX"
-	hv=$(scripts/host-kvm.sh "$BUILD" | sed 's/^deviates: //; s/ ([^)]*)$//')
+	hv=$(echo "$hkv" | sed 's/^deviates: //; s/ ([^)]*)$//')
 	echo "Exit costs also on this host's /dev/kvm (Linux $(uname -r), fails kvm-probe: $hv): kvm_host_exits.csv, kvm_host_level.csv" >>"$ENV"
 fi
 log "runs took $(( $(date +%s) - start )) s"
