@@ -43,7 +43,7 @@ $(O)/vmmtests/fakekvm.so: tests/vmm/fakekvm.c
 	$(CC) $(ALL_CFLAGS) -fPIC -shared $< -ldl -o $@
 
 vmm-test: $(O)/splitvm $(VMM_TEST_BINS) $(O)/vmmtests/mkimage $(O)/vmmtests/fakekvm.so
-	@if [ -f guests/hello.c ]; then $(MAKE) --no-print-directory $(O)/guests/hello.elf >/dev/null 2>&1 || \
+	@if [ -f guests/hello.c ]; then $(MAKE) --no-print-directory $(O)/guests/hello.elf $(O)/guests/kvm-probe.elf >/dev/null 2>&1 || \
 		echo "vmm-test: could not build $(O)/guests/hello.elf (boot tests will skip)"; fi
 	@tests/vmm/run.sh $(O) $(VMM_TEST_BINS)
 

@@ -211,6 +211,11 @@ else
 fi
 
 # ---- KVM boot tests ----
+# On a host KVM whose LAPIC fails guests/kvm-probe.c (scripts/host-kvm.sh:
+# kvm_pvm delivers interrupts tens of ms late) hello's one interrupt check
+# may fail for the host's sake; booting, SMP start and reporting in must not.
+HOST_KVM=$(scripts/host-kvm.sh "$O" 2>/dev/null)
+HOST_TOLERATED="x2apic_self_ipi"
 for mode in split kernel; do
 	for n in 1 2 8; do
 		name="boot-hello-$mode-${n}cpu"
@@ -224,8 +229,12 @@ for mode in split kernel; do
 			--serial "$tmp/serial" --stats=json > /dev/null 2> "$tmp/err" < /dev/null
 		rc=$?
 		# hello passes with isa-debug-exit 0: status (0 << 1) | 1
+		failed=$(sed -n 's/^check hello\.\([^ :]*\): FAIL.*/\1/p' "$tmp/serial" 2>/dev/null | tr '\n' ' ')
 		if [ "$rc" = 1 ] && grep -q "PASS hello" "$tmp/serial" && ! grep -q '^splitvm: ' "$tmp/err"; then
 			ok "$name"
+		elif [ "$rc" = 3 ] && [ "${HOST_KVM%%:*}" = deviates ] && [ "${failed% }" = "$HOST_TOLERATED" ] &&
+		     ! grep -q '^splitvm: ' "$tmp/err"; then
+			ok "$name (host KVM deviates: $HOST_TOLERATED failed)"
 		else
 			bad "$name" "exit $rc; $(tail -n 3 "$tmp/serial" 2>/dev/null) $(head -c 300 "$tmp/err")"
 		fi
