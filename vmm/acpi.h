@@ -2,6 +2,9 @@
 /*
  * Firmware tables for the guest: ACPI (RSDP v2, RSDT, XSDT, FADT, FACS,
  * DSDT, MADT, HPET) and the Intel MultiProcessor Specification 1.4 table.
+ * The DSDT describes COM1, the RTC, the HPET, the PCI root bridge with its
+ * _PRT and \_S5 (vmm/acpi.c, build_dsdt_aml); the MP table the ISA bus
+ * and PCI bus 0 with every slot's INTx#.
  * Built by a pure function into a buffer standing for guest physical
  * memory [base, base + len) - normally the BIOS area 0xE0000-0xFFFFF.
  */
@@ -27,8 +30,10 @@
 #define VM_PM_TMR_BLK       (VM_PM_BASE + 8)   /* PM_TMR: 4 bytes */
 #define VM_SCI_IRQ          9u
 #define VM_SLP_TYP_S5       5u                 /* value in DSDT \_S5 */
-#define VM_RESET_PORT       0x64u
-#define VM_RESET_VALUE      0xFEu
+/* FADT RESET_REG: the reset control register (vmm/pci.h PCI_RCR_PORT),
+ * SYS_RST | RST_CPU; the i8042 pulse (0x64 <- 0xFE) resets as well */
+#define VM_RESET_PORT       0xCF9u
+#define VM_RESET_VALUE      0x06u
 
 struct acpi_config {
 	unsigned ncpus;            /* 1..255, APIC IDs 0..ncpus-1 */

@@ -113,6 +113,12 @@ static void test_fadt_fixed_hardware_and_pointers(void **state)
 	assert_int_equal(f[88], 4);
 	assert_int_equal(f[89], 2);
 	assert_int_equal(f[91], 4);
+	assert_true(r32(f + 112) & (1u << 10));              /* RESET_REG_SUP */
+	assert_int_equal(f[116], 1);                         /* RESET_REG: system I/O */
+	assert_int_equal(f[117], 8);
+	assert_int_equal(r64(f + 120), 0xCF9);
+	assert_int_equal(f[128], 0x06);                      /* RESET_VALUE */
+	assert_int_equal(r16(f + 109) & 2, 0);               /* no 8042 to probe */
 	assert_true(r32(f + 112) & (1u << 8));               /* TMR_VAL_EXT */
 	assert_false(r32(f + 112) & (1u << 20));             /* not HW_REDUCED_ACPI */
 	assert_int_equal(r32(f + 36), t.addr[ACPI_FACS]);
@@ -204,7 +210,8 @@ static void test_mp_table_entries(void **state)
 	struct acpi_config c = cfg(3, 2, true);
 	struct acpi_tables t;
 	const uint8_t *fp, *mp, *p;
-	unsigned n, i, procs = 0, buses = 0, ioapics = 0, ints = 0, locals = 0;
+	unsigned n, i, procs = 0, buses = 0, ioapics = 0, ints = 0, locals = 0, pci_ints = 0;
+	unsigned rng_pin = 0;
 	bool irq0_pin2 = false, sci_level = false;
 
 	(void)state;
@@ -228,7 +235,10 @@ static void test_mp_table_entries(void **state)
 			p += 20;
 			continue;
 		case 1:
-			assert_memory_equal(p + 2, "ISA   ", 6);
+			if (p[1] == 0)
+				assert_memory_equal(p + 2, "PCI   ", 6);   /* ID = bus number */
+			else
+				assert_memory_equal(p + 2, "ISA   ", 6);
 			buses++;
 			break;
 		case 2:
@@ -237,6 +247,18 @@ static void test_mp_table_entries(void **state)
 			ioapics++;
 			break;
 		case 3:
+			if (p[4] == 0) {                         /* PCI bus 0 INTx# */
+				unsigned slot = p[5] >> 2, pin = p[5] & 3;
+
+				assert_int_equal(r16(p + 2), 0x0f);   /* level, active low */
+				assert_int_equal(p[6], 0);
+				assert_int_equal(p[7], 16 + ((slot + pin) & 3));
+				if (slot == 1 && pin == 0)
+					rng_pin = p[7];
+				pci_ints++;
+				break;
+			}
+			assert_int_equal(p[4], 1);               /* ISA bus */
 			if (p[5] == 0 && p[7] == 2)
 				irq0_pin2 = true;
 			if (p[5] == 9 && r16(p + 2) == 0xd)
@@ -256,9 +278,11 @@ static void test_mp_table_entries(void **state)
 	}
 	assert_ptr_equal(p, mp + r16(mp + 4));
 	assert_int_equal(procs, 3);
-	assert_int_equal(buses, 1);
+	assert_int_equal(buses, 2);
 	assert_int_equal(ioapics, 2);
 	assert_int_equal(ints, 15);
+	assert_int_equal(pci_ints, 32 * 4);
+	assert_int_equal(rng_pin, 17);                       /* 00:01.0 INTA# */
 	assert_int_equal(locals, 2);
 	assert_true(irq0_pin2);
 	assert_true(sci_level);
@@ -328,6 +352,132 @@ static void test_iasl_disassembles_every_table(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Disassemble @id with iasl -d; returns the .dsl text, whitespace
+ * removed (malloc'ed), or NULL when iasl is missing. */
+static char *disassemble(const struct acpi_tables *t, enum acpi_table_id id)
+{
+	char dir[] = "/tmp/splitvm-dsdt-XXXXXX", cmd[512], path[256];
+	FILE *f;
+	char *txt;
+	size_t n = 0;
+	int c;
+
+	if (system("command -v iasl >/dev/null 2>&1") != 0)
+		return NULL;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.dat", dir);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(at(t->addr[id]), 1, t->len[id], f), t->len[id]);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cd %s && iasl -d t.dat > log 2>&1 && "
+		 "! grep -Eiq 'error|warning' log", dir);
+	if (system(cmd) != 0) {
+		snprintf(cmd, sizeof(cmd), "cat %s/log", dir);
+		if (system(cmd)) {
+			/* best effort */
+		}
+		fail_msg("iasl -d %s failed", acpi_table_name(id));
+	}
+	snprintf(path, sizeof(path), "%s/t.dsl", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	txt = malloc(1 << 20);
+	assert_non_null(txt);
+	/* drop whitespace and the disassembler's comments */
+	while ((c = fgetc(f)) != EOF && n < (1 << 20) - 1) {
+		if (c == '/') {
+			int c2 = fgetc(f), prev = 0;
+
+			if (c2 == '/') {
+				while ((c = fgetc(f)) != EOF && c != '\n')
+					;
+				continue;
+			}
+			if (c2 == '*') {
+				while ((c = fgetc(f)) != EOF && !(prev == '*' && c == '/'))
+					prev = c;
+				continue;
+			}
+			if (c2 != EOF)
+				ungetc(c2, f);
+		}
+		if (c != ' ' && c != '\n' && c != '\t' && c != '\r')
+			txt[n++] = (char)c;
+	}
+	txt[n] = 0;
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	return txt;
+}
+
+static void assert_has(char *txt, const char *what)
+{
+	if (!strstr(txt, what)) {
+		print_message("disassembly: %s\n", txt);
+		free(txt);
+		fail_msg("DSDT lacks %s", what);
+	}
+}
+
+static void test_dsdt_describes_platform_devices(void **state)
+{
+	struct acpi_config c = cfg(2, 1, true);
+	struct acpi_tables t;
+	char *d;
+
+	(void)state;
+	assert_int_equal(acpi_build(bios, ACPI_BIOS_BASE, sizeof(bios), &c, &t), 0);
+	d = disassemble(&t, ACPI_DSDT);
+	if (!d) {
+		print_message("SKIP: iasl not installed (Debian acpica-tools)\n");
+		skip();
+	}
+	/* COM1: 0x3F8, 8 ports, IRQ4 */
+	assert_has(d, "Device(COM1){Name(_HID,EisaId(\"PNP0501\"))Name(_UID,One)"
+		   "Name(_CRS,ResourceTemplate(){IO(Decode16,0x03F8,0x03F8,0x01,0x08,)"
+		   "IRQNoFlags(){4}})}");
+	/* RTC: 0x70-0x71, IRQ8 */
+	assert_has(d, "Device(RTC){Name(_HID,EisaId(\"PNP0B00\"))"
+		   "Name(_CRS,ResourceTemplate(){IO(Decode16,0x0070,0x0070,0x01,0x02,)"
+		   "IRQNoFlags(){8}})}");
+	/* HPET: its register block */
+	assert_has(d, "Device(HPET){Name(_HID,EisaId(\"PNP0103\"))Name(_UID,Zero)"
+		   "Name(_CRS,ResourceTemplate(){Memory32Fixed(ReadOnly,0xFED00000,0x00000400,)})}");
+	/* PCI root bridge: bus range, config ports, I/O and memory windows */
+	assert_has(d, "Device(PCI0){Name(_HID,EisaId(\"PNP0A03\"))Name(_UID,Zero)"
+		   "Name(_BBN,Zero)Name(_SEG,Zero)Name(_CRS,ResourceTemplate(){"
+		   "WordBusNumber(ResourceProducer,MinFixed,MaxFixed,PosDecode,"
+		   "0x0000,0x0000,0x00FF,0x0000,0x0100,,,)"
+		   "IO(Decode16,0x0CF8,0x0CF8,0x01,0x08,)"
+		   "WordIO(ResourceProducer,MinFixed,MaxFixed,PosDecode,EntireRange,"
+		   "0x0000,0x0000,0x0CF7,0x0000,0x0CF8,");
+	assert_has(d, "WordIO(ResourceProducer,MinFixed,MaxFixed,PosDecode,EntireRange,"
+		   "0x0000,0xC000,0xFFFF,0x0000,0x4000,");
+	assert_has(d, "DWordMemory(ResourceProducer,PosDecode,MinFixed,MaxFixed,NonCacheable,"
+		   "ReadWrite,0x00000000,0xC0000000,0xFEBFFFFF,0x00000000,0x3EC00000,");
+	/* _PRT: 32 slots x INTA#-INTD#, GSI 16 + ((slot + pin) & 3); 00:01.0
+	 * INTA# (the virtio-rng) -> GSI 17 */
+	assert_has(d, "Name(_PRT,Package(0x80){Package(0x04){0xFFFF,Zero,Zero,0x10},"
+		   "Package(0x04){0xFFFF,One,Zero,0x11},");
+	assert_has(d, "Package(0x04){0x0001FFFF,Zero,Zero,0x11}");
+	assert_has(d, "Package(0x04){0x0001FFFF,0x03,Zero,0x10}");
+	assert_has(d, "Package(0x04){0x001FFFFF,0x03,Zero,0x12}})");
+	/* soft-off */
+	assert_has(d, "Name(\\_S5,Package(0x04){0x05,Zero,Zero,Zero})");
+	free(d);
+
+	/* --no-hpet: no HPET device */
+	c.hpet = false;
+	assert_int_equal(acpi_build(bios, ACPI_BIOS_BASE, sizeof(bios), &c, &t), 0);
+	d = disassemble(&t, ACPI_DSDT);
+	assert_non_null(d);
+	assert_null(strstr(d, "PNP0103"));
+	assert_has(d, "PNP0A03");
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_mp_table_entries),
 		cmocka_unit_test(test_largest_config_fits_and_bad_config_rejected),
 		cmocka_unit_test(test_iasl_disassembles_every_table),
+		cmocka_unit_test(test_dsdt_describes_platform_devices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
