@@ -331,6 +331,16 @@ int chipset_set_isa_irq(struct chipset *cs, unsigned irq, enum chipset_source sr
 	return sc_board_set_gsi(&cs->board, irq, board_src[src], level);
 }
 
+int chipset_attach_pci_intx(struct chipset *cs, unsigned dev, unsigned pin)
+{
+	return sc_board_attach_pci_intx(&cs->board, 0, dev, pin);
+}
+
+int chipset_set_pci_intx(struct chipset *cs, unsigned dev, unsigned pin, bool asserted)
+{
+	return sc_board_set_pci_intx(&cs->board, 0, dev, pin, SC_SRC_PCI, asserted);
+}
+
 bool chipset_pic_intr(struct chipset *cs)
 {
 	return sc_board_pic_intr(&cs->board);

@@ -82,6 +82,11 @@ uint64_t chipset_mmio(struct chipset *cs, uint64_t addr, unsigned size, bool wri
  * 16..23 IOAPIC only).  Each caller is its own wired-OR source. */
 enum chipset_source { CHIPSET_SRC_TESTDEV, CHIPSET_SRC_UART, CHIPSET_SRC_SCI };
 int chipset_set_isa_irq(struct chipset *cs, unsigned irq, enum chipset_source src, bool level);
+/* PCI INTx# of bus 0 device @dev, @pin 0..3 = INTA#..INTD# (board.h: GSI
+ * 16 + ((dev + pin) & 3), level, active low).  Attach at device creation
+ * so the line idles high before the first interrupt. */
+int chipset_attach_pci_intx(struct chipset *cs, unsigned dev, unsigned pin);
+int chipset_set_pci_intx(struct chipset *cs, unsigned dev, unsigned pin, bool asserted);
 
 /* vCPU side (split mode). */
 bool chipset_pic_intr(struct chipset *cs);

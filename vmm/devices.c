@@ -7,6 +7,7 @@
 #include "acpi.h"
 #include "chipset.h"
 
+#include <splitchip/board.h>
 #include <string.h>
 
 /* ---- fw_cfg ---- */
@@ -338,6 +339,78 @@ static uint64_t io_port80(struct vm_devs *d, uint64_t addr, uint64_t off, unsign
 	return write ? 0 : ones(size);  /* POST code sink */
 }
 
+/* ---- PCI bus 0 ---- */
+static void pci_reset(void *opaque)
+{
+	struct vm_devs *d = opaque;
+
+	/* 0xCF9 RST_CPU: the same end as the i8042 pulse (docs/SPLITVM.md) */
+	if (d->request_exit)
+		d->request_exit(d->exit_opaque, VM_EXIT_RESET, 0);
+}
+
+static void rng_intx(void *opaque, bool asserted)
+{
+	struct vm_devs *d = opaque;
+
+	if (d->cs)
+		chipset_set_pci_intx(d->cs, VM_PCI_SLOT_RNG, 0, asserted);
+}
+
+void vm_devs_pci_init(struct vm_devs *d, const struct vm_guest_mem *mem)
+{
+	vm_pci_init(&d->pci, pci_reset, d);
+	vm_virtio_rng_init(&d->rng, VM_PCI_SLOT_RNG, mem, VM_RNG_IO_BASE,
+			   (uint8_t)sc_board_pci_intx_gsi(0, VM_PCI_SLOT_RNG, 0),
+			   rng_intx, d, NULL, NULL);
+	vm_pci_attach(&d->pci, VM_PCI_SLOT_RNG, &d->rng.pci);
+	/* INTA# idles high (pulled up) before the guest looks at the pin */
+	if (d->cs)
+		chipset_attach_pci_intx(d->cs, VM_PCI_SLOT_RNG, 0);
+	d->pci_on = true;
+}
+
+/* 0xCF8-0xCFF: CONFIG_ADDRESS, the reset control register, CONFIG_DATA */
+static uint64_t io_pci_conf(struct vm_devs *d, uint64_t addr, uint64_t off, unsigned size,
+			    bool write, uint64_t val)
+{
+	uint64_t v;
+
+	if (!d->pci_on)
+		return write ? 0 : ones(size);
+	pthread_mutex_lock(&d->pci.lock);
+	v = vm_pci_conf_io(&d->pci, (uint16_t)addr, size, write, val);
+	pthread_mutex_unlock(&d->pci.lock);
+	return v;
+}
+
+/* The root bridge's I/O and memory windows: the BARs decode them */
+static uint64_t io_pci_window(struct vm_devs *d, uint64_t addr, uint64_t off, unsigned size,
+			      bool write, uint64_t val)
+{
+	uint64_t v;
+
+	if (!d->pci_on)
+		return write ? 0 : ones(size);
+	pthread_mutex_lock(&d->pci.lock);
+	v = vm_pci_bar_io(&d->pci, addr, size, write, val);
+	pthread_mutex_unlock(&d->pci.lock);
+	return v;
+}
+
+static uint64_t mmio_pci_window(struct vm_devs *d, uint64_t addr, uint64_t off, unsigned size,
+				bool write, uint64_t val)
+{
+	uint64_t v;
+
+	if (!d->pci_on)
+		return write ? 0 : ones(size);
+	pthread_mutex_lock(&d->pci.lock);
+	v = vm_pci_bar_mmio(&d->pci, addr, size, write, val);
+	pthread_mutex_unlock(&d->pci.lock);
+	return v;
+}
+
 /* PIC/ELCR, PIT/port 0x61, RTC: the board decodes the exact port */
 static uint64_t io_chipset(struct vm_devs *d, uint64_t addr, uint64_t off, unsigned size,
 			   bool write, uint64_t val)
@@ -368,7 +441,10 @@ static const struct vm_io_range io_table[] = {
 	{ VM_PIO, 0x04d0, 2, io_chipset, "elcr" },
 	{ VM_PIO, FW_CFG_PORT_SEL, 2, io_fwcfg, "fw_cfg" },
 	{ VM_PIO, VM_PM_BASE, 12, io_pm, "acpi-pm" },
+	{ VM_PIO, PCI_CONFIG_ADDRESS, PCI_CONF_PORTS, io_pci_conf, "pci-conf" },
 	{ VM_PIO, TESTDEV_IRQ_BASE, TESTDEV_IRQ_LINES, io_testdev, "pc-testdev-irq" },
+	{ VM_PIO, VM_PCI_IO_BASE, VM_PCI_IO_LEN, io_pci_window, "pci-io" },
+	{ VM_MMIO, VM_PCI_MMIO_BASE, VM_PCI_MMIO_LEN, mmio_pci_window, "pci-mmio" },
 	{ VM_MMIO, VM_IOAPIC_ADDR(0), 0x1000ull * VM_MAX_IOAPICS, mmio_chipset, "ioapic" },
 	{ VM_MMIO, VM_HPET_ADDR, 0x400, mmio_chipset, "hpet" },
 };

@@ -2,7 +2,8 @@
 /*
  * The VM's own devices (not the chipset): 16550 UART, fw_cfg, QEMU
  * pc-testdev, ACPI PM1 event/control blocks and PM timer, isa-debug-exit,
- * i8042 reset/status, port 0x80 - and the one static port/MMIO dispatch
+ * i8042 reset/status, port 0x80, PCI bus 0 (vmm/pci.h: host bridge,
+ * virtio-rng, 0xCF9 reset) - and the one static port/MMIO dispatch
  * table that routes guest accesses to them and to the chipset.
  *
  * Every device is a plain state machine with an explicit output callback
@@ -19,6 +20,9 @@
 #include <splitchip/types.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "pci.h"
+#include "virtio_rng.h"
 
 /* ---- 16550 UART (National Semiconductor PC16550D) ---- */
 #define UART_COM1_BASE   0x3f8u
@@ -181,6 +185,10 @@ enum vm_exit_kind {
 
 struct chipset;
 
+/* ---- PCI bus 0 (vmm/pci.h) and its devices ---- */
+#define VM_PCI_SLOT_RNG   1u                 /* virtio-rng at 00:01.0, INTA# */
+#define VM_RNG_IO_BASE    VM_PCI_IO_BASE     /* its BAR0 as the firmware assigns it */
+
 struct vm_devs {
 	pthread_mutex_t lock;          /* fw_cfg, testdev, PM, debug-exit */
 	struct vm_uart uart;
@@ -188,6 +196,9 @@ struct vm_devs {
 	struct vm_testdev testdev;
 	struct vm_pm pm;
 	struct chipset *cs;            /* PIC, PIT, RTC, IOAPICs, HPET */
+	bool pci_on;                   /* vm_devs_pci_init() done */
+	struct vm_pci pci;             /* bus 0 and the devices on it: pci.lock */
+	struct vm_virtio_rng rng;
 	void (*request_exit)(void *opaque, enum vm_exit_kind kind, int status);
 	void *exit_opaque;
 	uint64_t unassigned_pio, unassigned_mmio;
@@ -204,6 +215,14 @@ struct vm_io_range {
 	vm_io_fn *fn;
 	const char *name;
 };
+
+/*
+ * PCI bus 0: the host bridge and virtio-rng in slot VM_PCI_SLOT_RNG doing
+ * DMA into @mem; its INTA# goes to d->cs (GSI sc_board_pci_intx_gsi(0,
+ * slot, 0)), 0xCF9 resets through d->request_exit.  Call after d->cs and
+ * d->request_exit are set.
+ */
+void vm_devs_pci_init(struct vm_devs *d, const struct vm_guest_mem *mem);
 
 /* Returns the table entry for @addr, or NULL. */
 const struct vm_io_range *vm_io_lookup(enum vm_space space, uint64_t addr);

@@ -158,7 +158,7 @@ else
 	fake fake-highmem 1 "o1:f4:0" \
 		"mem slot=0 gpa=0x0 size=0xc0000000|mem slot=1 gpa=0x100000000 size=0x40000000" -- \
 		--kernel "$G" --mem 4096
-	fake fake-unassigned 1 "i1:1234:ff i4:cfc:ffffffff mr8:e0000000:ffffffffffffffff o1:f4:0" \
+	fake fake-unassigned 1 "i1:1234:ff i4:cf0:ffffffff mr8:ff000000:ffffffffffffffff o1:f4:0" \
 		"\"unassigned\":{\"pio\":2,\"mmio\":1}" -- --kernel "$G" --stats=json
 	fake fake-kernel-irqchip 1 "o1:2004:1 o1:2004:0 o1:f4:0" \
 		"create_irqchip|create_pit2 flags=1|reinject 1|routing nr=38|route gsi=0 irqchip=2 pin=2|irq_line 4 1|irq_line 4 0" -- \

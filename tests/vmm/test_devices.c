@@ -219,6 +219,81 @@ static void test_uart_modem_status_interrupt(void **state)
 }
 
 /* -------------------------------------------------------------- fw_cfg */
+/* Table IV: line status > received data > THR empty; each source clears
+ * the way 8.4 says (LSR read, RBR read, IIR read) and INTRPT follows. */
+static void test_uart_iir_priority_and_clearing(void **state)
+{
+	struct vm_uart u;
+	struct uart_probe p;
+	uint8_t in[2] = { 'a', 'b' };
+
+	(void)state;
+	uart_setup(&u, &p);
+	vm_uart_write(&u, UART_MCR, UART_MCR_OUT2);
+	vm_uart_write(&u, UART_IER, UART_IER_ERBFI | UART_IER_ETBEI | UART_IER_ELSI);
+	assert_int_equal(vm_uart_receive(&u, in, 2), 1);    /* no FIFO: 'b' overruns */
+	assert_true(p.irq);
+	assert_int_equal(vm_uart_read(&u, UART_IIR), UART_IIR_RLSI);
+	assert_true(vm_uart_read(&u, UART_LSR) & UART_LSR_OE);
+	assert_int_equal(vm_uart_read(&u, UART_IIR), UART_IIR_RDI);
+	assert_int_equal(vm_uart_read(&u, UART_IIR), UART_IIR_RDI);   /* IIR read keeps RDI */
+	assert_int_equal(vm_uart_read(&u, UART_RBR), 'a');
+	assert_true(p.irq);
+	assert_int_equal(vm_uart_read(&u, UART_IIR), UART_IIR_THRI);  /* reading clears it */
+	assert_false(p.irq);
+	assert_int_equal(vm_uart_read(&u, UART_IIR), UART_IIR_NO_INT);
+}
+
+/* Linux's 8250 startup test (UART_BUG_THRE): with THR empty, rewriting
+ * IER.ETBEI after the THRE interrupt was read must raise it again. */
+static void test_uart_thre_reasserts_when_etbei_rewritten(void **state)
+{
+	struct vm_uart u;
+	struct uart_probe p;
+
+	(void)state;
+	uart_setup(&u, &p);
+	vm_uart_write(&u, UART_MCR, UART_MCR_OUT2);
+	vm_uart_write(&u, UART_IER, UART_IER_ETBEI);
+	assert_int_equal(vm_uart_read(&u, UART_IIR) & 0x0f, UART_IIR_THRI);
+	vm_uart_write(&u, UART_IER, 0);
+	vm_uart_write(&u, UART_IER, UART_IER_ETBEI);
+	assert_true(p.irq);
+	assert_int_equal(vm_uart_read(&u, UART_IIR) & 0x0f, UART_IIR_THRI);
+	assert_false(p.irq);
+	/* interrupt-driven transmit: each THR write raises THRE again */
+	vm_uart_write(&u, UART_THR, 'x');
+	assert_true(p.irq);
+	vm_uart_write(&u, UART_IER, 0);                   /* stop_tx */
+	assert_false(p.irq);
+}
+
+/* RX in FIFO mode: the line stays up until the FIFO is drained, and OUT2
+ * gates it without losing the pending source. */
+static void test_uart_rx_line_until_fifo_drained_and_out2(void **state)
+{
+	struct vm_uart u;
+	struct uart_probe p;
+	uint8_t in[3] = { '1', '2', '3' };
+	unsigned i;
+
+	(void)state;
+	uart_setup(&u, &p);
+	vm_uart_write(&u, UART_FCR, UART_FCR_ENABLE);      /* trigger level 1 */
+	vm_uart_write(&u, UART_IER, UART_IER_ERBFI);
+	assert_int_equal(vm_uart_receive(&u, in, 3), 3);
+	assert_false(p.irq);                               /* OUT2 clear: gated */
+	vm_uart_write(&u, UART_MCR, UART_MCR_OUT2);
+	assert_true(p.irq);
+	for (i = 0; i < 3; i++) {
+		assert_true(p.irq);
+		assert_int_equal(vm_uart_read(&u, UART_IIR), UART_IIR_RDI | UART_IIR_FIFO);
+		assert_int_equal(vm_uart_read(&u, UART_RBR), in[i]);
+	}
+	assert_false(p.irq);
+	assert_int_equal(vm_uart_read(&u, UART_IIR), UART_IIR_NO_INT | UART_IIR_FIFO);
+}
+
 static void test_fwcfg_signature_id_ram_cpus(void **state)
 {
 	struct vm_fwcfg f;
@@ -451,9 +526,9 @@ static void test_dispatch_unassigned_reads_all_ones(void **state)
 	devs_setup(&d, &e, &fc, &up);
 	assert_int_equal(vm_io_dispatch(&d, VM_PIO, 0x1234, 1, false, 0), 0xff);
 	assert_int_equal(vm_io_dispatch(&d, VM_PIO, 0x1234, 2, false, 0), 0xffff);
-	assert_int_equal(vm_io_dispatch(&d, VM_PIO, 0xcfc, 4, false, 0), 0xffffffffu);
-	assert_int_equal(vm_io_dispatch(&d, VM_MMIO, 0xe0000000ull, 8, false, 0), ~0ull);
-	assert_int_equal(vm_io_dispatch(&d, VM_MMIO, 0xe0000000ull, 3, false, 0), 0xffffff);
+	assert_int_equal(vm_io_dispatch(&d, VM_PIO, 0xcf0, 4, false, 0), 0xffffffffu);
+	assert_int_equal(vm_io_dispatch(&d, VM_MMIO, 0xff000000ull, 8, false, 0), ~0ull);
+	assert_int_equal(vm_io_dispatch(&d, VM_MMIO, 0xff000000ull, 3, false, 0), 0xffffff);
 	assert_int_equal(vm_io_dispatch(&d, VM_PIO, 0x1234, 1, true, 5), 0);
 	assert_int_equal(d.unassigned_pio, 4);
 	assert_int_equal(d.unassigned_mmio, 2);
@@ -527,6 +602,9 @@ int main(void)
 		cmocka_unit_test(test_uart_overrun_sets_oe_cleared_by_lsr_read),
 		cmocka_unit_test(test_uart_loopback_and_msr),
 		cmocka_unit_test(test_uart_modem_status_interrupt),
+		cmocka_unit_test(test_uart_iir_priority_and_clearing),
+		cmocka_unit_test(test_uart_thre_reasserts_when_etbei_rewritten),
+		cmocka_unit_test(test_uart_rx_line_until_fifo_drained_and_out2),
 		cmocka_unit_test(test_fwcfg_signature_id_ram_cpus),
 		cmocka_unit_test(test_testdev_scratch_and_irq_lines),
 		cmocka_unit_test(test_pm_timer_frequency_and_width),
