@@ -98,10 +98,9 @@ static void check(void)
 			__builtin_trap();
 		if (is_level(e))
 			lvl[e & 0xff] = true;
-		if (e & IOAPIC_REDIR_REMOTE_IRR) {
+		/* only the entry's current vector clears remote IRR (82093AA 3.2.4) */
+		if (e & IOAPIC_REDIR_REMOTE_IRR)
 			want[e & 0xff] = true;
-			want[io->delivered_vector[p]] = true;
-		}
 		if (is_level(e) &&
 		    !(e & (IOAPIC_REDIR_MASK | IOAPIC_REDIR_REMOTE_IRR))) {
 			bool line = (io->line[p / 64] >> (p % 64)) & 1;

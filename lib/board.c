@@ -83,6 +83,17 @@ static void dom_unlock(struct sc_board_domain *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* Route order (board.h): wait until no route change is queued anywhere. */
+static void routes_wait_flushed(struct sc_board *b)
+{
+	if (!atomic_load_explicit(&b->routes_queued, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&b->route_mu);
+	while (atomic_load_explicit(&b->routes_queued, memory_order_acquire))
+		pthread_cond_wait(&b->route_cv, &b->route_mu);
+	pthread_mutex_unlock(&b->route_mu);
+}
+
 /* Deliver what a locked section produced; no lock is held here. */
 static void outbox_flush(struct sc_board *b, struct sc_board_outbox *ob)
 {
@@ -95,7 +106,13 @@ static void outbox_flush(struct sc_board *b, struct sc_board_outbox *ob)
 		}
 		if (o->routes_done)
 			o->routes_done(o->opaque);
+		pthread_mutex_lock(&b->route_mu);
+		atomic_fetch_sub_explicit(&b->routes_queued, ob->n_route, memory_order_release);
+		pthread_cond_broadcast(&b->route_cv);
+		pthread_mutex_unlock(&b->route_mu);
 	}
+	if (ob->n_msi)
+		routes_wait_flushed(b);
 	for (unsigned i = 0; i < ob->n_msi; i++)
 		if (o->msi)
 			o->msi(o->opaque, &ob->msi[i]);
@@ -120,6 +137,7 @@ static void emit_msi(struct sc_board *b, struct sc_board_domain *d, const struct
 		return;
 	}
 	/* No lock held (fake-clock callback) or a full outbox: send now. */
+	routes_wait_flushed(b);
 	if (b->ops.msi)
 		b->ops.msi(b->ops.opaque, m);
 }
@@ -521,6 +539,7 @@ static void ioapic_route_cb(void *opaque, unsigned pin, const struct sc_msi *msg
 	struct sc_board_outbox *ob = d->outbox;
 	if (ob && ob->n_route < SC_BOARD_MAX_GSIS) {
 		struct sc_board_route *r = &ob->route[ob->n_route++];
+		atomic_fetch_add_explicit(&b->routes_queued, 1, memory_order_relaxed);
 		r->gsi = gsi;
 		r->msg = *msg;
 		r->masked = masked;
@@ -614,6 +633,9 @@ int sc_board_init(struct sc_board *b, struct sc_clock *clock,
 		b->ticker[s].isa_irq = -1;
 
 	pthread_mutex_init(&b->chipset.lock, NULL);
+	pthread_mutex_init(&b->route_mu, NULL);
+	pthread_cond_init(&b->route_cv, NULL);
+	atomic_store(&b->routes_queued, 0);
 	b->chipset.board = b;
 	for (unsigned i = 0; i < SC_BOARD_MAX_IOAPICS; i++) {
 		pthread_mutex_init(&b->io_dom[i].lock, NULL);
@@ -731,6 +753,8 @@ void sc_board_destroy(struct sc_board *b)
 	}
 	sc_rtc_destroy(&b->rtc);
 	pthread_mutex_destroy(&b->chipset.lock);
+	pthread_mutex_destroy(&b->route_mu);
+	pthread_cond_destroy(&b->route_cv);
 	for (unsigned i = 0; i < SC_BOARD_MAX_IOAPICS; i++)
 		pthread_mutex_destroy(&b->io_dom[i].lock);
 }
@@ -1024,6 +1048,33 @@ void sc_board_eoi(struct sc_board *b, uint8_t vector)
 	}
 	dom_unlock(&b->chipset);
 	outbox_flush(b, &ob);
+}
+
+bool sc_board_vector_awaits_eoi(struct sc_board *b, uint8_t vector)
+{
+	if (b->cfg.external_irqchip)
+		return false;
+	if (vec_test(b->tick_ack_vec, vector))
+		return true;
+	for (unsigned i = 0; i < b->cfg.ioapics; i++)
+		if (sc_ioapic_eoi_wanted(&b->ioapic[i], vector))
+			return true;
+	return false;
+}
+
+int sc_board_gsi_status(struct sc_board *b, unsigned gsi, struct sc_board_gsi_status *out)
+{
+	unsigned io, pin;
+
+	if (!out || b->cfg.external_irqchip || sc_board_gsi_to_pin(b, gsi, &io, &pin))
+		return -EINVAL;
+	pthread_mutex_lock(&b->io_dom[io].lock);
+	out->entry = sc_ioapic_entry(&b->ioapic[io], pin);
+	out->deliveries = b->ioapic[io].pin_deliveries[pin];
+	out->delivered_vector = b->ioapic[io].delivered_vector[pin];
+	out->line = (b->ioapic[io].line[pin / 64] >> (pin % 64)) & 1;
+	pthread_mutex_unlock(&b->io_dom[io].lock);
+	return 0;
 }
 
 bool sc_board_pic_intr(struct sc_board *b)

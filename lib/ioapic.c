@@ -146,11 +146,12 @@ static inline void pin_keys(const struct sc_ioapic *io, unsigned pin,
 
 	*l = entry_is_level(e) ? v : -1;
 	*r0 = *r1 = -1;
-	if (e & IOAPIC_REDIR_REMOTE_IRR) {
+	/* 82093AA 3.2.4: an EOI clears remote IRR of the entries whose vector
+	 * field matches the EOI's vector - the current field, not the vector
+	 * the interrupt went out with (KVM's in-kernel IOAPIC matches the same
+	 * way).  r1 stays unused: delivered_vector is information only. */
+	if (e & IOAPIC_REDIR_REMOTE_IRR)
 		*r0 = v;
-		if (io->delivered_vector[pin] != v)
-			*r1 = io->delivered_vector[pin];
-	}
 }
 
 /*
@@ -293,6 +294,7 @@ static void deliver(struct sc_ioapic *io, unsigned pin)
 	}
 	build_msi(io, e, &m);
 	io->stats.delivered++;
+	io->pin_deliveries[pin]++;
 	sc_trace_emit(io->trace, CHIP, "deliver", pin, m.data);
 	io->nest++;
 	sc_msi_send(&io->out, &m);
@@ -586,8 +588,7 @@ void sc_ioapic_eoi(struct sc_ioapic *io, uint8_t vector)
 			uint64_t e = io->redir[pin];
 
 			/* Hooks of earlier pins may have changed this one. */
-			if (!(e & IOAPIC_REDIR_REMOTE_IRR) ||
-			    (entry_vector(e) != vector && io->delivered_vector[pin] != vector))
+			if (!(e & IOAPIC_REDIR_REMOTE_IRR) || entry_vector(e) != vector)
 				continue;
 			io->redir[pin] = e & ~IOAPIC_REDIR_REMOTE_IRR;
 			rirr_unfile(io, pin);

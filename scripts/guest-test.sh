@@ -66,6 +66,7 @@ qemu-tcg pit.mode1_gate_trigger QEMU i8254 mode 1 OUT is inverted: high during t
 qemu-tcg pit.bcd_counting QEMU i8254 counts in binary when the control word selects BCD
 qemu-tcg rtc.reg_c_pf_without_pie QEMU MC146818 sets PF only while PIE=1
 qemu-tcg rtc.irq_held_until_reg_c_read one interrupt per period without reading register C: QEMU re-raises IRQ8 each period and its I/O APIC takes every raise of an edge pin as a new edge
+qemu-tcg ioapic-reroute.edge_switch_drops_remote_irr QEMU's I/O APIC sends a level pin's pending IRR once more as an edge when the entry is switched to edge with the line high (82093AA 3.2.4 and KVM's in-kernel IOAPIC: no rising edge, no interrupt)
 qemu-kvm-split nmi-watchdog.nmi_cpu* with kernel-irqchip=split the QEMU PIC output goes to vCPU 0 only through KVM_INTERRUPT, which needs LVT0 in ExtINT mode: no LINT0 NMIs at all (expected from the QEMU source, not observed here: no /dev/kvm)
 '
 

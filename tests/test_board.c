@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -912,6 +914,93 @@ static void test_restore_across_hpet_legacy_mode(void **st)
 	env_free(e);
 }
 
+/*
+ * Route order (board.h): a message sent under a new redirection entry
+ * reaches ops.msi only after that entry's route change went through
+ * ops.route and ops.routes_done(), even when another thread raises the
+ * line while the writer is still inside routes_done (a slow
+ * KVM_SET_GSI_ROUTING).  Otherwise a vCPU could take - and EOI - the
+ * interrupt before KVM's EOI-exit bitmap knows its new destination.
+ */
+struct order_env {
+	struct sc_fake_clock clk;
+	struct sc_board b;
+	_Atomic int routed_dest, pushed_dest, sent_dest;
+	atomic_uint early, sent, slow_done;
+};
+
+static void ord_msi(void *o, const struct sc_msi *m)
+{
+	struct order_env *e = o;
+	int dest = (int)((m->address >> SC_MSI_ADDR_DEST_SHIFT) & 0xff);
+	if (dest != atomic_load(&e->pushed_dest))
+		atomic_fetch_add(&e->early, 1);
+	atomic_store(&e->sent_dest, dest);
+	atomic_fetch_add(&e->sent, 1);
+}
+
+static void ord_route(void *o, unsigned gsi, const struct sc_msi *m, bool masked, bool eoi_exit)
+{
+	struct order_env *e = o;
+	(void)masked; (void)eoi_exit;
+	if (gsi == 10)
+		atomic_store(&e->routed_dest, (int)((m->address >> SC_MSI_ADDR_DEST_SHIFT) & 0xff));
+}
+
+static void ord_routes_done(void *o)
+{
+	struct order_env *e = o;
+	int d = atomic_load(&e->routed_dest);
+	if (d != atomic_load(&e->pushed_dest)) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);            /* the slow routing ioctl */
+		atomic_store(&e->pushed_dest, d);
+		atomic_fetch_add(&e->slow_done, 1);
+	}
+}
+
+static void *ord_writer(void *arg)
+{
+	struct order_env *e = arg;
+	/* upper dword only: destination APIC 1 */
+	assert_true(sc_board_mmio_write(&e->b, IOAPIC0 + IOAPIC_IOREGSEL, 4, IOAPIC_REG_REDTBL + 2 * 10 + 1));
+	assert_true(sc_board_mmio_write(&e->b, IOAPIC0 + IOAPIC_IOWIN, 4, 1u << 24));
+	return NULL;
+}
+
+static void test_msi_never_overtakes_its_route(void **state)
+{
+	(void)state;
+	struct order_env *e = calloc(1, sizeof(*e));
+	sc_fake_clock_init(&e->clk, 0);
+	struct sc_board_config c = { .wall_ns = wall, .eoi_ack = true };
+	struct sc_board_ops ops = { .msi = ord_msi, .route = ord_route,
+				    .routes_done = ord_routes_done, .opaque = e };
+	assert_int_equal(sc_board_init(&e->b, &e->clk.clock, &c, &ops, NULL), 0);
+	/* pin 10: level, vector 0x50, physical destination 0 */
+	assert_true(sc_board_mmio_write(&e->b, IOAPIC0 + IOAPIC_IOREGSEL, 4, IOAPIC_REG_REDTBL + 2 * 10));
+	assert_true(sc_board_mmio_write(&e->b, IOAPIC0 + IOAPIC_IOWIN, 4, 0x50 | IOAPIC_REDIR_TRIGGER));
+	assert_int_equal(sc_board_set_gsi(&e->b, 10, 0, true), 0);
+	assert_int_equal(atomic_load(&e->sent), 1);
+	assert_int_equal(sc_board_set_gsi(&e->b, 10, 0, false), 0);
+	sc_board_eoi(&e->b, 0x50);
+
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, ord_writer, e), 0);
+	/* the writer is inside its slow routes_done when the line rises */
+	while (atomic_load(&e->routed_dest) != 1)
+		sched_yield();
+	assert_int_equal(sc_board_set_gsi(&e->b, 10, 0, true), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(atomic_load(&e->slow_done), 1);
+	assert_int_equal(atomic_load(&e->sent), 2);
+	assert_int_equal(atomic_load(&e->sent_dest), 1);
+	assert_int_equal(atomic_load(&e->early), 0);
+	assert_int_equal(atomic_load(&e->b.routes_queued), 0);
+	sc_board_destroy(&e->b);
+	free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -940,6 +1029,7 @@ int main(void)
 		cmocka_unit_test(test_pit_tick_acked_by_nmi),
 		cmocka_unit_test(test_hpet_legacy_disconnects_pit_and_rtc),
 		cmocka_unit_test(test_restore_across_hpet_legacy_mode),
+		cmocka_unit_test(test_msi_never_overtakes_its_route),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

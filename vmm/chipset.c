@@ -15,10 +15,32 @@
  * tick engine's acknowledgement (board: cfg.eoi_ack).  Route changes are
  * collected per board batch and pushed with one KVM_SET_GSI_ROUTING.
  *
+ * Routing changed while an interrupt is in flight (ghost routes).  KVM
+ * rebuilds a vCPU's EOI-exit bitmap from the routes as they are now
+ * (kvm_scan_ioapic_routes; unlike its in-kernel IOAPIC scan it does not
+ * look at vectors still pending in IRR/ISR, at least up to Linux 6.1).  A
+ * level interrupt delivered to vCPU 0, whose entry the guest then points
+ * at vCPU 1 before vCPU 0 EOIs it, would lose its EOI exit: remote IRR
+ * stays set and the line is dead.  So when a route that asks for EOI
+ * exits changes while its old vector still waits for an EOI
+ * (sc_board_vector_awaits_eoi: remote IRR set, or a tick unacknowledged),
+ * the old route stays in KVM's table as a ghost on GSI ngsi + gsi (KVM
+ * reserves 2 * ngsi GSIs, chipset_reserved_gsis()).  Nothing is ever sent
+ * through a ghost (interrupts go in with KVM_SIGNAL_MSI); it only keeps
+ * the old destination's bitmap bit.  It goes when an EOI of its vector
+ * arrives or, at the next table push, when nothing waits for that vector
+ * any more (remote IRR cleared by an edge switch, the EOI register or a
+ * reset).  Why no EOI is lost: between the delivery and its EOI, the
+ * vector is in the old destination's bitmap either through the route
+ * itself (unchanged) or through its ghost, which is pushed in the same
+ * KVM_SET_GSI_ROUTING as the new route, before the writing vCPU re-enters
+ * the guest; while remote IRR is set the IOAPIC sends nothing new on that
+ * pin, so there is one delivery to cover and one ghost per pin suffices.
+ *
  * Locking: the board's own locks (chipset lock, one per IOAPIC) cover the
- * chips; route_lock covers routes[] and serialises KVM_SET_GSI_ROUTING so
- * the last table pushed is the newest.  Board outputs arrive here after
- * the board dropped its locks.
+ * chips; route_lock covers routes[], ghost[] and serialises
+ * KVM_SET_GSI_ROUTING so the last table pushed is the newest.  Board
+ * outputs arrive here after the board dropped its locks.
  */
 #include "chipset.h"
 
@@ -38,13 +60,26 @@ struct chipset {
 	unsigned ncpus, ngsi;
 	pthread_mutex_t route_lock;
 	struct chipset_route routes[CHIPSET_MAX_GSI];
+	struct chipset_route ghost[CHIPSET_MAX_GSI];   /* valid where ghost_on */
+	bool ghost_on[CHIPSET_MAX_GSI];
+	_Atomic uint64_t ghost_vec[4];   /* vectors of live ghosts (EOI fast path) */
+	struct chipset_route table[2 * CHIPSET_MAX_GSI];
 	bool routes_dirty;
 	bool started;
 	uint64_t route_updates;
+	uint64_t ghosts_made, ghosts_dropped;
+	_Atomic uint64_t msi_dm[8];      /* messages sent, by delivery mode */
+	/* stuck level lines (stats): per GSI since when remote IRR has been
+	 * set with no new delivery (virtual ns, 0 = not set) */
+	pthread_mutex_t watch_lock;
+	uint64_t watch_next;
+	uint64_t rirr_since[CHIPSET_MAX_GSI];
+	uint32_t rirr_deliveries[CHIPSET_MAX_GSI];
 	_Atomic int want_affinity;     /* -1: nothing to apply */
 	int affinity;
 	uint8_t ioapic_version;
 	uint32_t hpet_id;
+	struct sc_clock *clock;
 	/* kernel mode: LEG_RT_CNF as last told to ops.pit_hpet_legacy */
 	pthread_mutex_t legacy_lock;
 	bool hpet_legacy;
@@ -53,6 +88,11 @@ struct chipset {
 static void b_msi(void *opaque, const struct sc_msi *m)
 {
 	struct chipset *cs = opaque;
+
+	/* by delivery mode (MSI data bits 10:8): shows whether the chipset ever
+	 * sent an INIT, SMI or NMI that could explain a vCPU reset or fault */
+	atomic_fetch_add_explicit(&cs->msi_dm[(m->data >> SC_MSI_DATA_DM_SHIFT) & 7], 1,
+				  memory_order_relaxed);
 
 	if (cs->ops.send_msi)
 		cs->ops.send_msi(cs->ops.opaque, m);
@@ -64,6 +104,69 @@ static void b_pic_intr(void *opaque, bool level)
 
 	if (cs->ops.pic_intr)
 		cs->ops.pic_intr(cs->ops.opaque, level);
+}
+
+static uint8_t route_vector(const struct chipset_route *r)
+{
+	return (uint8_t)(r->msg.data & SC_MSI_DATA_VECTOR_MASK);
+}
+
+static bool route_eoi_exit(const struct chipset_route *r)
+{
+	return (r->msg.data & SC_MSI_DATA_TRIGGER_LEVEL) != 0;
+}
+
+static void ghost_vec_rebuild_locked(struct chipset *cs)
+{
+	uint64_t v[4] = { 0 };
+	unsigned g;
+
+	for (g = 0; g < cs->ngsi; g++)
+		if (cs->ghost_on[g])
+			v[route_vector(&cs->ghost[g]) / 64] |= 1ull << (route_vector(&cs->ghost[g]) % 64);
+	for (g = 0; g < 4; g++)
+		atomic_store_explicit(&cs->ghost_vec[g], v[g], memory_order_release);
+}
+
+/* The route of @gsi changes from @old: keep @old as a ghost if its vector
+ * still waits for an EOI (see the top of the file).  route_lock held. */
+static void ghost_keep_locked(struct chipset *cs, unsigned gsi, const struct chipset_route *old,
+			      const struct chipset_route *new)
+{
+	uint8_t v = route_vector(old);
+
+	if (cs->ghost_on[gsi] || !route_eoi_exit(old) ||
+	    (old->msg.address == new->msg.address && old->msg.data == new->msg.data) ||
+	    !sc_board_vector_awaits_eoi(&cs->board, v))
+		return;
+	cs->ghost[gsi] = *old;
+	cs->ghost[gsi].gsi = cs->ngsi + gsi;
+	cs->ghost_on[gsi] = true;
+	cs->ghosts_made++;
+	atomic_fetch_or_explicit(&cs->ghost_vec[v / 64], 1ull << (v % 64), memory_order_release);
+}
+
+/* Drop the ghosts of @vector (every one when @all_of_vector), or those
+ * whose vector nothing waits for any more.  route_lock held. */
+static void ghost_drop_locked(struct chipset *cs, int vector)
+{
+	bool changed = false;
+	unsigned g;
+
+	for (g = 0; g < cs->ngsi; g++) {
+		if (!cs->ghost_on[g])
+			continue;
+		if (vector >= 0 ? route_vector(&cs->ghost[g]) != vector
+				: sc_board_vector_awaits_eoi(&cs->board, route_vector(&cs->ghost[g])))
+			continue;
+		cs->ghost_on[g] = false;
+		cs->ghosts_dropped++;
+		changed = true;
+	}
+	if (changed) {
+		cs->routes_dirty = true;
+		ghost_vec_rebuild_locked(cs);
+	}
 }
 
 static void b_route(void *opaque, unsigned gsi, const struct sc_msi *msg, bool masked,
@@ -82,6 +185,7 @@ static void b_route(void *opaque, unsigned gsi, const struct sc_msi *msg, bool m
 	else
 		r.msg.data &= ~SC_MSI_DATA_TRIGGER_LEVEL;
 	pthread_mutex_lock(&cs->route_lock);
+	ghost_keep_locked(cs, gsi, &cs->routes[gsi], &r);
 	cs->routes[gsi] = r;
 	cs->routes_dirty = true;
 	pthread_mutex_unlock(&cs->route_lock);
@@ -96,11 +200,19 @@ static void b_route(void *opaque, unsigned gsi, const struct sc_msi *msg, bool m
 
 static void push_routes_locked(struct chipset *cs)
 {
+	unsigned g, n;
+
 	if (!cs->started || !cs->routes_dirty || !cs->ops.set_routes)
 		return;
+	ghost_drop_locked(cs, -1);
 	cs->routes_dirty = false;
 	cs->route_updates++;
-	cs->ops.set_routes(cs->ops.opaque, cs->routes, cs->ngsi);
+	memcpy(cs->table, cs->routes, cs->ngsi * sizeof(cs->routes[0]));
+	n = cs->ngsi;
+	for (g = 0; g < cs->ngsi; g++)
+		if (cs->ghost_on[g])
+			cs->table[n++] = cs->ghost[g];
+	cs->ops.set_routes(cs->ops.opaque, cs->table, n);
 }
 
 static void b_routes_done(void *opaque)
@@ -174,11 +286,13 @@ int chipset_create(struct chipset **out, const struct chipset_config *cfg,
 	if (!cs)
 		return fail(err, errlen, "out of memory");
 	cs->ops = *ops;
+	cs->clock = cfg->clock;
 	cs->split = cfg->split;
 	cs->ncpus = cfg->ncpus;
 	cs->ngsi = cfg->split ? VM_IOAPIC_PINS * cfg->nioapics : 0;
 	pthread_mutex_init(&cs->route_lock, NULL);
 	pthread_mutex_init(&cs->legacy_lock, NULL);
+	pthread_mutex_init(&cs->watch_lock, NULL);
 	atomic_store(&cs->want_affinity, -1);
 	cs->affinity = 0;
 	for (i = 0; i < CHIPSET_MAX_GSI; i++) {
@@ -235,6 +349,7 @@ void chipset_destroy(struct chipset *cs)
 	sc_board_destroy(&cs->board);
 	pthread_mutex_destroy(&cs->route_lock);
 	pthread_mutex_destroy(&cs->legacy_lock);
+	pthread_mutex_destroy(&cs->watch_lock);
 	free(cs);
 }
 
@@ -364,11 +479,54 @@ void chipset_eoi(struct chipset *cs, uint8_t vector)
 {
 	/* lock-free filter first (sc_ioapic_eoi_wanted + tick bitmap) in the board */
 	sc_board_eoi(&cs->board, vector);
+	/* the in-flight interrupt a ghost of this vector covered is acknowledged
+	 * (the IOAPIC broadcast the EOI to every entry with this vector) */
+	if (!(atomic_load_explicit(&cs->ghost_vec[vector / 64], memory_order_acquire) &
+	      (1ull << (vector % 64))))
+		return;
+	pthread_mutex_lock(&cs->route_lock);
+	ghost_drop_locked(cs, vector);
+	push_routes_locked(cs);
+	pthread_mutex_unlock(&cs->route_lock);
+}
+
+/* Stuck level lines: sampled at most every WATCH_PERIOD_NS of virtual time. */
+#define WATCH_PERIOD_NS 250000000ull
+#define STUCK_AFTER_NS 1000000000ull
+
+static void watch_lines(struct chipset *cs)
+{
+	uint64_t now = sc_clock_now(cs->clock);
+	unsigned g;
+
+	if (now < cs->watch_next || pthread_mutex_trylock(&cs->watch_lock))
+		return;
+	if (now >= cs->watch_next) {
+		cs->watch_next = now + WATCH_PERIOD_NS;
+		for (g = 0; g < cs->ngsi; g++) {
+			struct sc_board_gsi_status st;
+
+			if (sc_board_gsi_status(&cs->board, g, &st) ||
+			    !(st.entry & IOAPIC_REDIR_REMOTE_IRR)) {
+				cs->rirr_since[g] = 0;
+				continue;
+			}
+			if (!cs->rirr_since[g] || st.deliveries != cs->rirr_deliveries[g]) {
+				cs->rirr_since[g] = now ? now : 1;
+				cs->rirr_deliveries[g] = st.deliveries;
+			}
+		}
+	}
+	pthread_mutex_unlock(&cs->watch_lock);
 }
 
 void chipset_poll(struct chipset *cs)
 {
-	int want = atomic_load(&cs->want_affinity);
+	int want;
+
+	if (cs->split)
+		watch_lines(cs);
+	want = atomic_load(&cs->want_affinity);
 
 	if (want < 0)
 		return;
@@ -409,7 +567,33 @@ void chipset_get_stats(struct chipset *cs, struct chipset_stats *st)
 	st->tick_acks_auto = cs->board.stats.tick_acks_auto;
 	pthread_mutex_lock(&cs->route_lock);
 	st->route_updates = cs->route_updates;
+	for (g = 0; g < 8; g++)
+		st->msi_dm[g] = atomic_load_explicit(&cs->msi_dm[g], memory_order_relaxed);
+	st->ghosts_made = cs->ghosts_made;
+	st->ghosts_dropped = cs->ghosts_dropped;
+	for (g = 0; g < cs->ngsi; g++)
+		st->ghosts_live += cs->ghost_on[g];
 	pthread_mutex_unlock(&cs->route_lock);
+	/* level lines with remote IRR set and no delivery for STUCK_AFTER_NS */
+	pthread_mutex_lock(&cs->watch_lock);
+	for (g = 0; g < cs->ngsi && st->nstuck < CHIPSET_MAX_STUCK; g++) {
+		uint64_t now = sc_clock_now(cs->clock);
+		struct sc_board_gsi_status gs;
+
+		if (!cs->rirr_since[g] || now - cs->rirr_since[g] < STUCK_AFTER_NS ||
+		    sc_board_gsi_status(&cs->board, g, &gs) || !(gs.entry & IOAPIC_REDIR_REMOTE_IRR) ||
+		    gs.deliveries != cs->rirr_deliveries[g])
+			continue;
+		st->stuck[st->nstuck].gsi = g;
+		st->stuck[st->nstuck].vector = (uint8_t)(gs.entry & IOAPIC_REDIR_VECTOR_MASK);
+		st->stuck[st->nstuck].delivered_vector = gs.delivered_vector;
+		st->stuck[st->nstuck].dest = (uint8_t)(gs.entry >> IOAPIC_REDIR_DEST_SHIFT);
+		st->stuck[st->nstuck].logical = (gs.entry & IOAPIC_REDIR_DESTMOD) != 0;
+		st->stuck[st->nstuck].line = gs.line;
+		st->stuck[st->nstuck].ms = (now - cs->rirr_since[g]) / 1000000;
+		st->nstuck++;
+	}
+	pthread_mutex_unlock(&cs->watch_lock);
 	for (i = 0; i < 2 + SC_HPET_MAX_TIMERS && st->ntick < sizeof(st->tick) / sizeof(st->tick[0]); i++) {
 		struct sc_tick_stats t;
 

@@ -56,12 +56,28 @@ struct chipset_config {
 };
 
 #define CHIPSET_MAX_GSI (VM_MAX_IOAPICS * 24u)
+#define CHIPSET_MAX_STUCK 8u
+/* GSIs to reserve with KVM_CAP_SPLIT_IRQCHIP: the IOAPIC inputs and as
+ * many for the ghost routes that keep an in-flight EOI (chipset.c). */
+static inline unsigned chipset_reserved_gsis(unsigned nioapics)
+{
+	return 2u * 24u * nioapics;
+}
 
 struct chipset_stats {
 	unsigned ngsi;
 	uint64_t gsi_irqs[CHIPSET_MAX_GSI];   /* rising edges per GSI */
 	uint64_t tick_acks_eoi, tick_acks_inta, tick_acks_auto;
 	uint64_t route_updates;               /* KVM_SET_GSI_ROUTING calls */
+	uint64_t ghosts_made, ghosts_dropped, ghosts_live; /* old routes kept for an EOI */
+	uint64_t msi_dm[8];                   /* messages sent, by delivery mode */
+	unsigned nstuck;                      /* level lines stuck in remote IRR */
+	struct chipset_stuck {
+		unsigned gsi;
+		uint8_t vector, delivered_vector, dest;
+		bool logical, line;
+		uint64_t ms;                  /* virtual time since the last delivery */
+	} stuck[CHIPSET_MAX_STUCK];
 	unsigned ntick;
 	char tick_name[2 + 32][8];
 	struct sc_tick_stats tick[2 + 32];    /* pit, rtc, hpet0.. */

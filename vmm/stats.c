@@ -47,6 +47,21 @@ static void print_text(const struct vm_stats *s, FILE *f)
 	fprintf(f, "  tick acks: eoi=%llu inta=%llu auto=%llu  route updates: %llu\n",
 		(unsigned long long)s->cs.tick_acks_eoi, (unsigned long long)s->cs.tick_acks_inta,
 		(unsigned long long)s->cs.tick_acks_auto, (unsigned long long)s->cs.route_updates);
+	fprintf(f, "  chipset messages: fixed=%llu lowpri=%llu smi=%llu nmi=%llu init=%llu extint=%llu\n",
+		(unsigned long long)s->cs.msi_dm[0], (unsigned long long)s->cs.msi_dm[1],
+		(unsigned long long)s->cs.msi_dm[2], (unsigned long long)s->cs.msi_dm[4],
+		(unsigned long long)s->cs.msi_dm[5], (unsigned long long)s->cs.msi_dm[7]);
+	fprintf(f, "  ghost routes (EOIs kept across a route change): made=%llu dropped=%llu live=%llu\n",
+		(unsigned long long)s->cs.ghosts_made, (unsigned long long)s->cs.ghosts_dropped,
+		(unsigned long long)s->cs.ghosts_live);
+	for (unsigned k_i = 0; k_i < s->cs.nstuck; k_i++) {
+		const struct chipset_stuck *k = &s->cs.stuck[k_i];
+
+		fprintf(f, "  STUCK level line: GSI %u vector 0x%02x (sent as 0x%02x) dest %s 0x%02x, "
+			"remote IRR set for %llu ms with no EOI, line %s\n",
+			k->gsi, k->vector, k->delivered_vector, k->logical ? "logical" : "physical",
+			k->dest, (unsigned long long)k->ms, k->line ? "high" : "low");
+	}
 	fprintf(f, "  unassigned accesses: pio=%llu mmio=%llu  uart: tx=%llu rx=%llu\n",
 		(unsigned long long)s->unassigned_pio, (unsigned long long)s->unassigned_mmio,
 		(unsigned long long)s->uart_tx, (unsigned long long)s->uart_rx);
@@ -90,6 +105,23 @@ static void print_json(const struct vm_stats *s, FILE *f)
 		"\"route_updates\":%llu,",
 		(unsigned long long)s->cs.tick_acks_eoi, (unsigned long long)s->cs.tick_acks_inta,
 		(unsigned long long)s->cs.tick_acks_auto, (unsigned long long)s->cs.route_updates);
+	fprintf(f, "\"chipset_msi\":{\"fixed\":%llu,\"lowpri\":%llu,\"smi\":%llu,\"nmi\":%llu,"
+		"\"init\":%llu,\"extint\":%llu},",
+		(unsigned long long)s->cs.msi_dm[0], (unsigned long long)s->cs.msi_dm[1],
+		(unsigned long long)s->cs.msi_dm[2], (unsigned long long)s->cs.msi_dm[4],
+		(unsigned long long)s->cs.msi_dm[5], (unsigned long long)s->cs.msi_dm[7]);
+	fprintf(f, "\"ghost_routes\":{\"made\":%llu,\"dropped\":%llu,\"live\":%llu},\"stuck\":[",
+		(unsigned long long)s->cs.ghosts_made, (unsigned long long)s->cs.ghosts_dropped,
+		(unsigned long long)s->cs.ghosts_live);
+	for (unsigned k_i = 0; k_i < s->cs.nstuck; k_i++) {
+		const struct chipset_stuck *k = &s->cs.stuck[k_i];
+
+		fprintf(f, "%s{\"gsi\":%u,\"vector\":%u,\"delivered_vector\":%u,\"dest\":%u,"
+			"\"logical\":%s,\"line\":%u,\"ms\":%llu}", k_i ? "," : "", k->gsi, k->vector,
+			k->delivered_vector, k->dest, k->logical ? "true" : "false", k->line,
+			(unsigned long long)k->ms);
+	}
+	fprintf(f, "],");
 	fprintf(f, "\"unassigned\":{\"pio\":%llu,\"mmio\":%llu},\"uart\":{\"tx\":%llu,\"rx\":%llu},",
 		(unsigned long long)s->unassigned_pio, (unsigned long long)s->unassigned_mmio,
 		(unsigned long long)s->uart_tx, (unsigned long long)s->uart_rx);

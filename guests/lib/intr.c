@@ -77,8 +77,13 @@ void isr_dispatch(struct frame *f)
 	if (v < 32) {
 		uint32_t cr2;
 		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-		fail_fatal("exception vector %u (%s) error %x eip %x cr2 %x on cpu %u", v,
-			   exc_names[v] ? exc_names[v] : "?", f->error, f->eip, cr2, cpu);
+		/* the interrupted stack (same privilege: it continues above the
+		 * frame): return addresses there tell how the eip was reached */
+		const uint32_t *sp = (const uint32_t *)(f + 1);
+		fail_fatal("exception vector %u (%s) error %x eip %x cr2 %x on cpu %u "
+			   "(eflags %x, stack %x: %x %x %x %x)", v,
+			   exc_names[v] ? exc_names[v] : "?", f->error, f->eip, cr2, cpu,
+			   f->eflags, (uint32_t)(uintptr_t)sp, sp[0], sp[1], sp[2], sp[3]);
 	}
 	if (v != 0xFF) /* LAPIC spurious vector takes no EOI (SDM 11.9) */
 		lapic_eoi();

@@ -57,6 +57,17 @@
  * dropped, so a VMM may kick vCPUs and issue ioctls from its callbacks.
  * Callbacks must not call back into the board's locked entry points on the
  * same thread.
+ *
+ * Route order.  A route change (ops.route) is queued under the IOAPIC lock
+ * with the entry write that causes it; a message that pin sends afterwards,
+ * from any thread, is passed to ops.msi only after every queued route
+ * change has been handed over and ops.routes_done() returned.  A VMM that
+ * mirrors routes into KVM (KVM_SET_GSI_ROUTING in routes_done) thus knows
+ * that no vCPU can receive, and EOI, an interrupt sent under a route KVM
+ * has not seen yet: its EOI-exit bitmap is right before the interrupt
+ * arrives.  (A thread waits for another's routes_done at most for the
+ * length of that call; routes are flushed before messages, so no thread
+ * waits for itself.)
  */
 #ifndef SPLITCHIP_BOARD_H
 #define SPLITCHIP_BOARD_H
@@ -191,6 +202,13 @@ struct sc_board {
 	_Atomic uint64_t tick_ack_vec[4];
 	/* HPET legacy replacement on (read by route reports under IOAPIC locks). */
 	atomic_bool hpet_legacy_on;
+	/* Route changes queued in outboxes and not yet handed to ops.route /
+	 * ops.routes_done: no message leaves (ops.msi) while any is, so a
+	 * message sent under a new redirection entry never overtakes that
+	 * entry's route (see "Route order" above).  route_cv under route_mu. */
+	atomic_uint routes_queued;
+	pthread_mutex_t route_mu;
+	pthread_cond_t route_cv;
 
 	struct sc_board_domain chipset;   /* PIC, PIT, RTC, HPET, router */
 	struct sc_board_domain io_dom[SC_BOARD_MAX_IOAPICS];
@@ -258,6 +276,25 @@ unsigned sc_board_pci_intx_gsi(unsigned bus, unsigned dev, unsigned pin);
  * any number of vCPU threads at once; see the locking note above.
  */
 void sc_board_eoi(struct sc_board *b, uint8_t vector);
+
+/*
+ * Lock-free: does an interrupt that went out with @vector still wait for
+ * its EOI - a level entry with remote IRR set whose vector field is
+ * @vector, or a timer tick on @vector awaiting its EOI acknowledgement?
+ * A VMM that mirrors routes into KVM keeps an EOI exit for the old
+ * destination while this holds (see vmm/chipset.c, ghost routes).
+ */
+bool sc_board_vector_awaits_eoi(struct sc_board *b, uint8_t vector);
+
+/* One GSI as its IOAPIC sees it (stats; takes that IOAPIC's lock). */
+struct sc_board_gsi_status {
+	uint64_t entry;          /* redirection entry (remote IRR, vector, dest) */
+	uint32_t deliveries;     /* messages sent for this pin so far (wraps) */
+	uint8_t delivered_vector;
+	bool line;               /* electrical level */
+};
+/* -EINVAL when @gsi is not an IOAPIC input of this board. */
+int sc_board_gsi_status(struct sc_board *b, unsigned gsi, struct sc_board_gsi_status *out);
 
 /* PIC output, for ExtINT delivery: INT level and the INTA cycle. */
 bool sc_board_pic_intr(struct sc_board *b);

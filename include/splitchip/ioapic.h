@@ -47,12 +47,14 @@
  *     masked.
  *   - Remote IRR is cleared by an EOI (sc_ioapic_eoi(), or a write of the
  *     EOI register on version 0x20) whose vector matches the entry's
- *     current vector (datasheet) OR the vector of the message that set it.
- *     The second match keeps a pin from getting stuck when the guest
- *     reprograms the vector while remote IRR is set: the LAPIC EOIs the old
- *     vector.  Changing an entry to edge (or to an edge-only delivery mode)
- *     clears remote IRR.  After the clear, a still-asserted unmasked line is
- *     delivered again.
+ *     current vector field (82093AA 3.2.4; KVM's in-kernel IOAPIC matches
+ *     the same way).  A guest that reprograms the vector while remote IRR
+ *     is set must clear it itself, as on hardware: with the EOI register
+ *     (version 0x20) or by switching the entry to edge and back, which is
+ *     what Linux does (changing an entry to edge, or to an edge-only
+ *     delivery mode, clears remote IRR).  After the clear, a still-asserted
+ *     unmasked line is delivered again.  delivered_vector[] records the
+ *     vector the pending message carried (stats and state only).
  *   - EOI storm guard: when one pin has been redelivered straight from an
  *     EOI more than eoi_storm_limit times in a row without its line going
  *     low, the next redelivery is deferred: the pin is flagged, hooks.retrigger
@@ -187,6 +189,7 @@ struct sc_ioapic {
 	uint64_t retrigger[SC_IOAPIC_PIN_WORDS]; /* storm-deferred pins */
 	uint8_t delivered_vector[SC_IOAPIC_MAX_PINS]; /* vector that set RIRR */
 	uint32_t storm_count[SC_IOAPIC_MAX_PINS];
+	uint32_t pin_deliveries[SC_IOAPIC_MAX_PINS]; /* messages sent, wraps */
 
 	/*
 	 * vector -> pins indices, maintained incrementally on every entry /

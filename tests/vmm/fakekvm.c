@@ -221,6 +221,49 @@ static void check_previous_in(struct kvm_run *run)
 	pending_in_expect = UINT64_MAX;
 }
 
+/*
+ * vCPU 0's EOI-exit bitmap as KVM builds it in split mode
+ * (kvm_scan_ioapic_routes, Linux 6.1): the vectors of the MSI routes on
+ * GSIs below the reserved pin count with the trigger bit (data bit 15)
+ * whose destination is vCPU 0 (physical APIC ID 0, or logical flat with
+ * bit 0: vCPU 0's LDR).  Only the current routes count - not what is
+ * pending in IRR/ISR.
+ */
+static uint64_t eoi_exit_bm[4];
+
+static bool eoi_exit_has(uint8_t v)
+{
+	return (__atomic_load_n(&eoi_exit_bm[v / 64], __ATOMIC_ACQUIRE) >> (v % 64)) & 1;
+}
+
+static void eoi_exit_scan(const struct kvm_irq_routing *r, unsigned reserved)
+{
+	uint64_t bm[4] = { 0 };
+	char list[1024];
+	size_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < r->nr; i++) {
+		const struct kvm_irq_routing_entry *e = &r->entries[i];
+		uint32_t addr = e->u.msi.address_lo;
+		unsigned dest = (addr >> 12) & 0xff;
+		bool logical = (addr >> 2) & 1;
+
+		if (e->type != KVM_IRQ_ROUTING_MSI || e->gsi >= reserved || !(e->u.msi.data & 0x8000))
+			continue;
+		if (logical ? !(dest & 1) : dest != 0)
+			continue;
+		bm[(e->u.msi.data & 0xff) / 64] |= 1ull << ((e->u.msi.data & 0xff) % 64);
+	}
+	list[0] = 0;
+	for (i = 0; i < 256; i++) {
+		if ((bm[i / 64] >> (i % 64)) & 1 && n < sizeof(list) - 8)
+			n += (size_t)snprintf(list + n, sizeof(list) - n, " %02x", i);
+		__atomic_store_n(&eoi_exit_bm[i / 64], bm[i / 64], __ATOMIC_RELEASE);
+	}
+	logf_("eoi_exit_bitmap vcpu0:%s", n ? list : " none");
+}
+
 static int run_vcpu0(struct kvm_run *run)
 {
 	char kind[16];
@@ -272,6 +315,12 @@ static int run_vcpu0(struct kvm_run *run)
 		strcpy(kind, "o");       /* not coalesced: an ordinary OUT exit */
 	if (!strcmp(kind, "eoi")) {
 		sscanf(t, "eoi:%llx", &a);
+		if (!eoi_exit_has((uint8_t)a)) {
+			/* KVM: the EOI of a vector outside the vCPU's EOI-exit
+			 * bitmap is handled in the kernel, userspace never sees it */
+			logf_("eoi 0x%llx: not in vcpu0's EOI-exit bitmap, no exit", a);
+			return run_vcpu0(run);
+		}
 		run->exit_reason = KVM_EXIT_IOAPIC_EOI;
 		run->eoi.vector = (uint8_t)a;
 	} else if (!strcmp(kind, "o") || !strcmp(kind, "i")) {
@@ -403,6 +452,8 @@ static int vm_ioctl(int fd, unsigned long req, void *arg)
 				logf_("FAIL route gsi=%u type %u in split mode (%u pins)",
 				      r->entries[i].gsi, r->entries[i].type, split_pins);
 		}
+		if (split_pins)
+			eoi_exit_scan(r, split_pins);
 		for (i = 0; i < r->nr; i++)
 			if (r->entries[i].type == KVM_IRQ_ROUTING_MSI && (r->entries[i].u.msi.data & 0xff))
 				logf_("route gsi=%u data=0x%x", r->entries[i].gsi, r->entries[i].u.msi.data);
