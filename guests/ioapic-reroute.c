@@ -28,9 +28,49 @@ const char guest_name[] = "ioapic-reroute";
 #define WAIT_SHORT_US 200000
 
 static volatile uint32_t hits[MAX_CPUS][4];   /* per CPU: A, B, S, other */
+/* The IOAPIC under test: 0 at 0xFEC00000 (GSI 0-23) or, with --ioapics 2 on
+ * splitvm, 1 at 0xFEC01000 (GSI 24-47; pc-testdev lines 24-47 drive it). */
+static uint32_t io_base = IOAPIC_BASE;
+static unsigned gsi_base;
+static char prefix[16];
 static volatile bool stop_stress;
 static unsigned ncpus;
 static uint8_t bsp_id, ap_id;
+
+
+static uint32_t ioa_read(uint32_t reg)
+{
+	mmio_write32(io_base + IOAPIC_REGSEL, reg);
+	return mmio_read32(io_base + IOAPIC_IOWIN);
+}
+
+static void ioa_write(uint32_t reg, uint32_t v)
+{
+	mmio_write32(io_base + IOAPIC_REGSEL, reg);
+	mmio_write32(io_base + IOAPIC_IOWIN, v);
+}
+
+static void ioa_rte_write(unsigned pin, uint64_t e)
+{
+	ioa_write(IOAPIC_REDTBL(pin), (uint32_t)e | RTE_MASKED);
+	ioa_write(IOAPIC_REDTBL(pin) + 1, (uint32_t)(e >> 32));
+	ioa_write(IOAPIC_REDTBL(pin), (uint32_t)e);
+}
+
+static void line(unsigned pin, int level)
+{
+	testdev_irq(gsi_base + pin, level);
+}
+
+/* check() with the IOAPIC's prefix in the name */
+#define CHECK(ok, name, ...) ({                                         \
+	char _n[64];                                                    \
+	snprintf_lite(_n, sizeof(_n), "%s%s", prefix, name);            \
+	check(ok, _n, __VA_ARGS__); })
+#define SKIP(name, ...) ({                                              \
+	char _n[64];                                                    \
+	snprintf_lite(_n, sizeof(_n), "%s%s", prefix, name);            \
+	skip(_n, __VA_ARGS__); })
 
 static uint64_t rte(uint8_t vec, uint32_t flags, uint8_t dest)
 {
@@ -39,7 +79,7 @@ static uint64_t rte(uint8_t vec, uint32_t flags, uint8_t dest)
 
 static bool rirr(unsigned pin)
 {
-	return (ioapic_read(IOAPIC_REDTBL(pin)) & RTE_REMOTE_IRR) != 0;
+	return (ioa_read(IOAPIC_REDTBL(pin)) & RTE_REMOTE_IRR) != 0;
 }
 
 /* Remote IRR of @pin clear within @us? */
@@ -63,12 +103,12 @@ static uint32_t hits_total(unsigned slot)
 
 static void reset_pins(void)
 {
-	ioapic_rte_write(PIN_A, rte(VEC_A, RTE_MASKED, bsp_id));
-	ioapic_rte_write(PIN_B, rte(VEC_B, RTE_MASKED, bsp_id));
-	ioapic_rte_write(PIN_S, rte(0x70, RTE_MASKED, bsp_id));
-	testdev_irq(PIN_A, 0);
-	testdev_irq(PIN_B, 0);
-	testdev_irq(PIN_S, 0);
+	ioa_rte_write(PIN_A, rte(VEC_A, RTE_MASKED, bsp_id));
+	ioa_rte_write(PIN_B, rte(VEC_B, RTE_MASKED, bsp_id));
+	ioa_rte_write(PIN_S, rte(0x70, RTE_MASKED, bsp_id));
+	line(PIN_A, 0);
+	line(PIN_B, 0);
+	line(PIN_S, 0);
 	memset((void *)hits, 0, sizeof(hits));
 }
 
@@ -80,10 +120,10 @@ static void h1_a(struct frame *f)
 {
 	(void)f;
 	hits[this_cpu()][0]++;
-	testdev_irq(PIN_B, 1);                        /* B pends on this CPU (IRR) */
-	ioapic_write(IOAPIC_REDTBL(PIN_A) + 1, (uint32_t)ap_id << 24);
-	ioapic_write(IOAPIC_REDTBL(PIN_B) + 1, (uint32_t)ap_id << 24);
-	testdev_irq(PIN_A, 0);
+	line(PIN_B, 1);                        /* B pends on this CPU (IRR) */
+	ioa_write(IOAPIC_REDTBL(PIN_A) + 1, (uint32_t)ap_id << 24);
+	ioa_write(IOAPIC_REDTBL(PIN_B) + 1, (uint32_t)ap_id << 24);
+	line(PIN_A, 0);
 	lapic_eoi();
 }
 
@@ -91,7 +131,7 @@ static void h1_b(struct frame *f)
 {
 	(void)f;
 	hits[this_cpu()][1]++;
-	testdev_irq(PIN_B, 0);
+	line(PIN_B, 0);
 	lapic_eoi();
 }
 
@@ -100,22 +140,22 @@ static void case_moved_in_handler(void)
 	reset_pins();
 	set_handler(VEC_A, h1_a);
 	set_handler(VEC_B, h1_b);
-	ioapic_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
-	ioapic_rte_write(PIN_B, rte(VEC_B, RTE_LEVEL, bsp_id));
-	testdev_irq(PIN_A, 1);
+	ioa_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
+	ioa_rte_write(PIN_B, rte(VEC_B, RTE_LEVEL, bsp_id));
+	line(PIN_A, 1);
 	OPEN_WINDOW(hits_total(1) >= 1, WAIT_SHORT_US);
 	bool ca = rirr_clears(PIN_A, 100000), cb = rirr_clears(PIN_B, 100000);
-	check(hits_on(0, 0) == 1 && hits_total(0) == 1, "moved_in_handler_a_once",
+	CHECK(hits_on(0, 0) == 1 && hits_total(0) == 1, "moved_in_handler_a_once",
 	      "A: cpu0 %u, all %u", hits_on(0, 0), hits_total(0));
-	check(hits_on(0, 1) == 1 && hits_total(1) == 1, "moved_in_handler_b_once_on_old_cpu",
+	CHECK(hits_on(0, 1) == 1 && hits_total(1) == 1, "moved_in_handler_b_once_on_old_cpu",
 	      "B: cpu0 %u, all %u", hits_on(0, 1), hits_total(1));
-	check(ca && cb, "moved_in_handler_remote_irr_clear", "A %s, B %s",
+	CHECK(ca && cb, "moved_in_handler_remote_irr_clear", "A %s, B %s",
 	      ca ? "clear" : "STUCK", cb ? "clear" : "STUCK");
 	/* the lines still work, now on the new CPU */
-	testdev_irq(PIN_B, 1);
+	line(PIN_B, 1);
 	WAIT_US(hits_total(1) >= 2, WAIT_SHORT_US);
 	delay_us(2000);
-	check(hits_on(1, 1) == 1 && rirr_clears(PIN_B, 100000), "moved_line_works_on_new_cpu",
+	CHECK(hits_on(1, 1) == 1 && rirr_clears(PIN_B, 100000), "moved_line_works_on_new_cpu",
 	      "B on cpu1 %u, remote IRR %u", hits_on(1, 1), rirr(PIN_B));
 	reset_pins();
 }
@@ -128,10 +168,10 @@ static void h2(struct frame *f)
 	hits[this_cpu()][0]++;
 	if (h2_mode == 0 && hits_total(0) == 1) {
 		/* mask and move; the EOI still clears remote IRR (the vector matches) */
-		ioapic_write(IOAPIC_REDTBL(PIN_A), VEC_A | RTE_LEVEL | RTE_MASKED);
-		ioapic_write(IOAPIC_REDTBL(PIN_A) + 1, (uint32_t)ap_id << 24);
+		ioa_write(IOAPIC_REDTBL(PIN_A), VEC_A | RTE_LEVEL | RTE_MASKED);
+		ioa_write(IOAPIC_REDTBL(PIN_A) + 1, (uint32_t)ap_id << 24);
 	} else {
-		testdev_irq(PIN_A, 0);
+		line(PIN_A, 0);
 	}
 	lapic_eoi();
 }
@@ -141,18 +181,18 @@ static void case_mask_move_unmask(void)
 	reset_pins();
 	set_handler(VEC_A, h2);
 	h2_mode = 0;
-	ioapic_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
-	testdev_irq(PIN_A, 1);
+	ioa_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
+	line(PIN_A, 1);
 	OPEN_WINDOW(hits_total(0) >= 1, WAIT_SHORT_US);
 	bool cleared = rirr_clears(PIN_A, 100000);
 	uint32_t while_masked = hits_total(0);      /* masked: the high line waits */
 	bool held = while_masked == 1;
-	ioapic_write(IOAPIC_REDTBL(PIN_A), VEC_A | RTE_LEVEL);   /* unmask, line still high */
+	ioa_write(IOAPIC_REDTBL(PIN_A), VEC_A | RTE_LEVEL);   /* unmask, line still high */
 	WAIT_US(hits_total(0) >= 2, WAIT_SHORT_US);
 	delay_us(2000);
-	check(cleared && held, "masked_moved_eoi_clears_remote_irr", "remote IRR %s, %u interrupts while masked",
+	CHECK(cleared && held, "masked_moved_eoi_clears_remote_irr", "remote IRR %s, %u interrupts while masked",
 	      cleared ? "clear" : "STUCK", while_masked);
-	check(hits_on(1, 0) == 1 && hits_total(0) == 2 && rirr_clears(PIN_A, 100000),
+	CHECK(hits_on(1, 0) == 1 && hits_total(0) == 2 && rirr_clears(PIN_A, 100000),
 	      "unmask_delivers_to_new_cpu", "cpu0 %u cpu1 %u, remote IRR %u", hits_on(0, 0),
 	      hits_on(1, 0), rirr(PIN_A));
 	reset_pins();
@@ -163,10 +203,10 @@ static void h3(struct frame *f)
 {
 	hits[this_cpu()][f->vector == VEC_A ? 0 : 1]++;
 	if (f->vector == VEC_A) {
-		ioapic_write(IOAPIC_REDTBL(PIN_A), (VEC_A + 1) | RTE_LEVEL);
-		ioapic_write(IOAPIC_REDTBL(PIN_A) + 1, (uint32_t)ap_id << 24);
+		ioa_write(IOAPIC_REDTBL(PIN_A), (VEC_A + 1) | RTE_LEVEL);
+		ioa_write(IOAPIC_REDTBL(PIN_A) + 1, (uint32_t)ap_id << 24);
 	}
-	testdev_irq(PIN_A, 0);
+	line(PIN_A, 0);
 	lapic_eoi();
 }
 
@@ -175,28 +215,28 @@ static void case_vector_change(unsigned version)
 	reset_pins();
 	set_handler(VEC_A, h3);
 	set_handler(VEC_A + 1, h3);
-	ioapic_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
-	testdev_irq(PIN_A, 1);
+	ioa_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
+	line(PIN_A, 1);
 	OPEN_WINDOW(hits_total(0) >= 1, WAIT_SHORT_US);
 	/* the EOI of the old vector does not match the entry: remote IRR stays */
 	delay_us(20000);
 	bool kept = rirr(PIN_A);
-	check(kept && hits_total(0) == 1, "vector_change_keeps_remote_irr",
+	CHECK(kept && hits_total(0) == 1, "vector_change_keeps_remote_irr",
 	      "remote IRR %u after the EOI of the old vector, %u interrupts", kept, hits_total(0));
 	if (version >= 0x20) {
-		mmio_write32(IOAPIC_BASE + IOAPIC_EOIR, VEC_A + 1);
-		check(!rirr(PIN_A), "eoi_register_clears_moved_entry", "remote IRR %u after EOIR(0x%x)",
+		mmio_write32(io_base + IOAPIC_EOIR, VEC_A + 1);
+		CHECK(!rirr(PIN_A), "eoi_register_clears_moved_entry", "remote IRR %u after EOIR(0x%x)",
 		      rirr(PIN_A), VEC_A + 1);
 	} else {
-		skip("eoi_register_clears_moved_entry", "version %x has no EOI register", version);
-		ioapic_write(IOAPIC_REDTBL(PIN_A), (VEC_A + 1) | RTE_MASKED);   /* edge */
-		ioapic_write(IOAPIC_REDTBL(PIN_A), (VEC_A + 1) | RTE_LEVEL);
+		SKIP("eoi_register_clears_moved_entry", "version %x has no EOI register", version);
+		ioa_write(IOAPIC_REDTBL(PIN_A), (VEC_A + 1) | RTE_MASKED);   /* edge */
+		ioa_write(IOAPIC_REDTBL(PIN_A), (VEC_A + 1) | RTE_LEVEL);
 	}
-	check(!rirr(PIN_A), "edge_or_eoir_clears_remote_irr", "remote IRR %u", rirr(PIN_A));
-	testdev_irq(PIN_A, 1);
+	CHECK(!rirr(PIN_A), "edge_or_eoir_clears_remote_irr", "remote IRR %u", rirr(PIN_A));
+	line(PIN_A, 1);
 	WAIT_US(hits_total(1) >= 1, WAIT_SHORT_US);
 	delay_us(2000);
-	check(hits_on(1, 1) == 1 && rirr_clears(PIN_A, 100000), "new_vector_delivered_on_new_cpu",
+	CHECK(hits_on(1, 1) == 1 && rirr_clears(PIN_A, 100000), "new_vector_delivered_on_new_cpu",
 	      "vector 0x%x on cpu1 %u, remote IRR %u", VEC_A + 1, hits_on(1, 1), rirr(PIN_A));
 	reset_pins();
 }
@@ -207,9 +247,9 @@ static void h4(struct frame *f)
 	(void)f;
 	hits[this_cpu()][0]++;
 	if (hits_total(0) == 1)
-		ioapic_write(IOAPIC_REDTBL(PIN_A), VEC_A);        /* edge: drops remote IRR */
+		ioa_write(IOAPIC_REDTBL(PIN_A), VEC_A);        /* edge: drops remote IRR */
 	else
-		testdev_irq(PIN_A, 0);
+		line(PIN_A, 0);
 	lapic_eoi();
 }
 
@@ -217,16 +257,16 @@ static void case_trigger_change(void)
 {
 	reset_pins();
 	set_handler(VEC_A, h4);
-	ioapic_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
-	testdev_irq(PIN_A, 1);
+	ioa_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
+	line(PIN_A, 1);
 	OPEN_WINDOW(hits_total(0) >= 1, WAIT_SHORT_US);
 	bool edge_clear = !rirr(PIN_A) && hits_total(0) == 1;
 	/* back to level with the line still high: sensed, delivered again */
-	ioapic_write(IOAPIC_REDTBL(PIN_A), VEC_A | RTE_LEVEL);
+	ioa_write(IOAPIC_REDTBL(PIN_A), VEC_A | RTE_LEVEL);
 	OPEN_WINDOW(hits_total(0) >= 2, WAIT_SHORT_US);
-	check(edge_clear, "edge_switch_drops_remote_irr", "remote IRR %u, %u interrupts",
+	CHECK(edge_clear, "edge_switch_drops_remote_irr", "remote IRR %u, %u interrupts",
 	      rirr(PIN_A), hits_total(0));
-	check(hits_total(0) == 2 && rirr_clears(PIN_A, 100000), "back_to_level_redelivers",
+	CHECK(hits_total(0) == 2 && rirr_clears(PIN_A, 100000), "back_to_level_redelivers",
 	      "%u interrupts, remote IRR %u", hits_total(0), rirr(PIN_A));
 	reset_pins();
 }
@@ -237,9 +277,9 @@ static void h5(struct frame *f)
 {
 	(void)f;
 	hits[this_cpu()][0]++;
-	ioapic_write(IOAPIC_REDTBL(PIN_A), VEC_A | RTE_LEVEL | h5_flags);
-	ioapic_write(IOAPIC_REDTBL(PIN_A) + 1, (h5_flags & RTE_DEST_LOGICAL) ? 0x02u << 24 : (uint32_t)ap_id << 24);
-	testdev_irq(PIN_A, 0);
+	ioa_write(IOAPIC_REDTBL(PIN_A), VEC_A | RTE_LEVEL | h5_flags);
+	ioa_write(IOAPIC_REDTBL(PIN_A) + 1, (h5_flags & RTE_DEST_LOGICAL) ? 0x02u << 24 : (uint32_t)ap_id << 24);
+	line(PIN_A, 0);
 	lapic_eoi();
 }
 
@@ -248,14 +288,14 @@ static void case_mode_change(const char *name, uint32_t flags)
 	reset_pins();
 	set_handler(VEC_A, h5);
 	h5_flags = flags;
-	ioapic_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
-	testdev_irq(PIN_A, 1);
+	ioa_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
+	line(PIN_A, 1);
 	OPEN_WINDOW(hits_total(0) >= 1, WAIT_SHORT_US);
 	bool c1 = rirr_clears(PIN_A, 100000);
-	testdev_irq(PIN_A, 1);                        /* now goes to cpu 1 */
+	line(PIN_A, 1);                        /* now goes to cpu 1 */
 	WAIT_US(hits_on(1, 0) >= 1, WAIT_SHORT_US);
 	delay_us(2000);
-	check(c1 && hits_on(0, 0) == 1 && hits_on(1, 0) == 1 && rirr_clears(PIN_A, 100000), name,
+	CHECK(c1 && hits_on(0, 0) == 1 && hits_on(1, 0) == 1 && rirr_clears(PIN_A, 100000), name,
 	      "remote IRR after first EOI %s, cpu0 %u cpu1 %u", c1 ? "clear" : "STUCK",
 	      hits_on(0, 0), hits_on(1, 0));
 	reset_pins();
@@ -266,28 +306,28 @@ static void h6(struct frame *f)
 {
 	(void)f;
 	hits[this_cpu()][0]++;
-	ioapic_write(IOAPIC_REDTBL(PIN_A) + 1, (uint32_t)ap_id << 24);
-	testdev_irq(PIN_A, 0);
-	mmio_write32(IOAPIC_BASE + IOAPIC_EOIR, VEC_A);
+	ioa_write(IOAPIC_REDTBL(PIN_A) + 1, (uint32_t)ap_id << 24);
+	line(PIN_A, 0);
+	mmio_write32(io_base + IOAPIC_EOIR, VEC_A);
 	lapic_eoi();
 }
 
 static void case_directed_eoi(unsigned version)
 {
 	if (version < 0x20) {
-		skip("directed_eoi_moved_entry", "version %x has no EOI register", version);
+		SKIP("directed_eoi_moved_entry", "version %x has no EOI register", version);
 		return;
 	}
 	reset_pins();
 	set_handler(VEC_A, h6);
-	ioapic_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
-	testdev_irq(PIN_A, 1);
+	ioa_rte_write(PIN_A, rte(VEC_A, RTE_LEVEL, bsp_id));
+	line(PIN_A, 1);
 	OPEN_WINDOW(hits_total(0) >= 1, WAIT_SHORT_US);
 	bool c1 = rirr_clears(PIN_A, 100000);
-	testdev_irq(PIN_A, 1);
+	line(PIN_A, 1);
 	WAIT_US(hits_on(1, 0) >= 1, WAIT_SHORT_US);
 	delay_us(2000);
-	check(c1 && hits_on(0, 0) == 1 && hits_on(1, 0) == 1 && rirr_clears(PIN_A, 100000),
+	CHECK(c1 && hits_on(0, 0) == 1 && hits_on(1, 0) == 1 && rirr_clears(PIN_A, 100000),
 	      "directed_eoi_moved_entry", "cpu0 %u cpu1 %u, remote IRR %u", hits_on(0, 0),
 	      hits_on(1, 0), rirr(PIN_A));
 	reset_pins();
@@ -300,7 +340,7 @@ static void hs(struct frame *f)
 {
 	(void)f;
 	hits[this_cpu()][2]++;
-	testdev_irq(PIN_S, 0);
+	line(PIN_S, 0);
 	barrier();
 	s_pending = 0;
 	lapic_eoi();
@@ -312,7 +352,7 @@ static void case_stress(uint32_t ms)
 	set_handler(0x70, hs);
 	s_pending = 0;
 	s_raised = 0;
-	ioapic_rte_write(PIN_S, rte(0x70, RTE_LEVEL, bsp_id));
+	ioa_rte_write(PIN_S, rte(0x70, RTE_LEVEL, bsp_id));
 	uint64_t end = now_us() + (uint64_t)ms * 1000, last = now_us();
 	unsigned next = 0, stuck = 0, moves = 0;
 	sti();
@@ -320,10 +360,10 @@ static void case_stress(uint32_t ms)
 		if (!s_pending) {
 			s_pending = 1;
 			s_raised++;
-			testdev_irq(PIN_S, 1);
+			line(PIN_S, 1);
 			/* move while this interrupt is in flight */
 			next = (next + 1) % ncpus;
-			ioapic_write(IOAPIC_REDTBL(PIN_S) + 1, cpu_apic_id[next] << 24);
+			ioa_write(IOAPIC_REDTBL(PIN_S) + 1, cpu_apic_id[next] << 24);
 			moves++;
 			last = now_us();
 		} else if (now_us() - last > 500000) {
@@ -336,13 +376,13 @@ static void case_stress(uint32_t ms)
 	delay_us(2000);
 	cli();
 	uint32_t got = hits_total(2);
-	value("stress_raised", "%u", s_raised);
-	value("stress_delivered", "%u", got);
-	value("stress_moves", "%u", moves);
+	value("stress_raised", "%s%u", prefix, s_raised);
+	value("stress_delivered", "%s%u", prefix, got);
+	value("stress_moves", "%s%u", prefix, moves);
 	for (unsigned c = 0; c < ncpus; c++)
-		value("stress_cpu", "%u: %u", c, hits_on(c, 2));
+		value("stress_cpu", "%s%u: %u", prefix, c, hits_on(c, 2));
 	bool clear = rirr_clears(PIN_S, 100000);
-	check(!stuck && got == s_raised && clear && s_raised > ncpus, "stress_round_robin",
+	CHECK(!stuck && got == s_raised && clear && s_raised > ncpus, "stress_round_robin",
 	      "%u raised, %u delivered, %u moves over %u cpus, %s, remote IRR %s", s_raised, got,
 	      moves, ncpus, stuck ? "line STUCK" : "no stall", clear ? "clear" : "STUCK");
 	reset_pins();
@@ -363,14 +403,14 @@ int guest_main(void)
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED | LVT_DM_EXTINT);
 	ioapic_mask_all();
 	bsp_id = (uint8_t)lapic_id();
-	unsigned version = ioapic_read(IOAPIC_REG_VER) & 0xFF;
+	unsigned version = ioa_read(IOAPIC_REG_VER) & 0xFF;
 	value("version", "%x", version);
 	unsigned want = fwcfg_cpu_count();
 	ncpus = smp_start(want ? want : 1, 2000);
 	value("cpus", "%u", ncpus);
 	reset_pins();
 	if (ncpus < 2) {
-		skip("reroute", "needs 2 CPUs, have %u", ncpus);
+		SKIP("reroute", "needs 2 CPUs, have %u", ncpus);
 		return 0;
 	}
 	ap_id = (uint8_t)cpu_apic_id[1];
@@ -378,14 +418,34 @@ int guest_main(void)
 	for (unsigned i = 0; i < ncpus; i++)
 		smp_call(i, set_logical_id, NULL, 1000);
 
-	case_moved_in_handler();
-	case_mask_move_unmask();
-	case_vector_change(version);
-	case_trigger_change();
-	case_mode_change("lowest_priority_mode_change", 1u << 8);
-	case_mode_change("logical_dest_change", RTE_DEST_LOGICAL);
-	case_directed_eoi(version);
-	case_stress(arg_uint("stress_ms", 1000));
+	for (unsigned io = 0; io < 2; io++) {
+		io_base = IOAPIC_BASE + 0x1000 * io;
+		gsi_base = 24 * io;
+		snprintf_lite(prefix, sizeof(prefix), io ? "ioapic1_" : "");
+		if (io) {
+			/* a second IOAPIC (splitvm --ioapics 2): its version register
+			 * reads like the first's; unassigned MMIO reads all ones */
+			uint32_t ver = ioa_read(IOAPIC_REG_VER);
+			if (ver == 0xFFFFFFFFu || (ver & 0xFF) != version) {
+				value("second_ioapic", "absent");
+				break;
+			}
+			value("second_ioapic", "version %x", ver & 0xFF);
+			for (unsigned p = 0; p < ((ver >> 16) & 0xFF) + 1; p++)
+				ioa_rte_write(p, rte(0, RTE_MASKED, bsp_id));
+		}
+		reset_pins();
+		case_moved_in_handler();
+		case_mask_move_unmask();
+		case_vector_change(version);
+		case_trigger_change();
+		case_mode_change("lowest_priority_mode_change", 1u << 8);
+		case_mode_change("logical_dest_change", RTE_DEST_LOGICAL);
+		case_directed_eoi(version);
+		case_stress(arg_uint("stress_ms", 1000));
+		reset_pins();
+	}
+	io_base = IOAPIC_BASE;
 	ioapic_mask_all();
 	return 0;
 }

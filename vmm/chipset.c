@@ -69,6 +69,7 @@ struct chipset {
 	uint64_t route_updates;
 	uint64_t ghosts_made, ghosts_dropped;
 	_Atomic uint64_t msi_dm[8];      /* messages sent, by delivery mode */
+	bool no_ghosts;                  /* diagnostic: --no-ghost-routes */
 	/* stuck level lines (stats): per GSI since when remote IRR has been
 	 * set with no new delivery (virtual ns, 0 = not set) */
 	pthread_mutex_t watch_lock;
@@ -135,7 +136,7 @@ static void ghost_keep_locked(struct chipset *cs, unsigned gsi, const struct chi
 {
 	uint8_t v = route_vector(old);
 
-	if (cs->ghost_on[gsi] || !route_eoi_exit(old) ||
+	if (cs->no_ghosts || cs->ghost_on[gsi] || !route_eoi_exit(old) ||
 	    (old->msg.address == new->msg.address && old->msg.data == new->msg.data) ||
 	    !sc_board_vector_awaits_eoi(&cs->board, v))
 		return;
@@ -287,6 +288,9 @@ int chipset_create(struct chipset **out, const struct chipset_config *cfg,
 		return fail(err, errlen, "out of memory");
 	cs->ops = *ops;
 	cs->clock = cfg->clock;
+	/* Diagnostic only (--no-ghost-routes): mirror routes as QEMU's split
+	 * irqchip does, without ghosts, to show a lost EOI on a given KVM. */
+	cs->no_ghosts = cfg->no_ghost_routes;
 	cs->split = cfg->split;
 	cs->ncpus = cfg->ncpus;
 	cs->ngsi = cfg->split ? VM_IOAPIC_PINS * cfg->nioapics : 0;

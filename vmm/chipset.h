@@ -48,6 +48,7 @@ struct chipset_config {
 	unsigned ncpus;
 	unsigned nioapics;            /* split mode; 1 in kernel mode */
 	bool hpet;
+	bool no_ghost_routes;         /* diagnostic (--no-ghost-routes): QEMU's way */
 	enum sc_tick_policy policy[VM_NSRC];
 	struct sc_clock *clock;
 	struct sc_host_clock *host_clock;   /* NULL in tests (fake clock) */

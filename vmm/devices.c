@@ -103,9 +103,9 @@ void vm_testdev_write(struct vm_testdev *t, uint16_t port, unsigned size, uint32
 			unsigned irq = p - TESTDEV_IRQ_BASE;
 
 			if (b)
-				t->irq_levels |= 1u << irq;
+				t->irq_levels |= 1ull << irq;
 			else
-				t->irq_levels &= ~(1u << irq);
+				t->irq_levels &= ~(1ull << irq);
 			if (t->set_irq)
 				t->set_irq(t->opaque, irq, b != 0);
 		}

@@ -126,11 +126,13 @@ uint8_t vm_fwcfg_read_byte(struct vm_fwcfg *f);
 #define TESTDEV_SCRATCH   0xe0u    /* 4 bytes */
 #define TESTDEV_FLUSH     0xe4u    /* 4 bytes: guest page to flush */
 #define TESTDEV_IRQ_BASE  0x2000u
-#define TESTDEV_IRQ_LINES 24u
+/* QEMU's pc-testdev has 24 lines (ISA IRQs / GSIs 0-23); splitvm has 48 so
+ * a second IOAPIC's pins (GSI 24-47, --ioapics 2) can be driven too */
+#define TESTDEV_IRQ_LINES 48u
 
 struct vm_testdev {
 	uint32_t scratch;
-	uint32_t irq_levels;           /* last value written per line */
+	uint64_t irq_levels;           /* last value written per line */
 	uint64_t flushes;
 	/* Set ISA IRQ @irq (0..23) to @level on PIC and IOAPIC. */
 	void (*set_irq)(void *opaque, unsigned irq, bool level);

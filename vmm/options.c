@@ -21,6 +21,7 @@ void vm_print_usage(FILE *f)
 		"usage: splitvm --kernel IMAGE [--append STR] [--module FILE[,CMDLINE]]...\n"
 		"               [--cpus N] [--mem MiB] [--irqchip split|kernel] [--ioapics N]\n"
 		"               [--tick-policy SRC=POLICY]... [--no-hpet] [--no-coalesced-pio]\n"
+		"               [--no-ghost-routes]\n"
 		"               [--serial stdio|FILE] [--stats[=json]]\n"
 		"  SRC: pit|rtc|hpet  POLICY: discard|delay|catchup|merge\n"
 		"  --cpus 1..%u (default 1), --mem %llu..%llu MiB (default 128),\n"
@@ -59,7 +60,7 @@ static int parse_u64(const char *s, uint64_t *out)
 
 enum opt_id {
 	OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_CPUS, OPT_MEM, OPT_IRQCHIP,
-	OPT_IOAPICS, OPT_TICK, OPT_NO_HPET, OPT_NO_COALESCED_PIO, OPT_SERIAL, OPT_STATS, OPT_KVMDEV,
+	OPT_IOAPICS, OPT_TICK, OPT_NO_HPET, OPT_NO_COALESCED_PIO, OPT_NO_GHOST_ROUTES, OPT_SERIAL, OPT_STATS, OPT_KVMDEV,
 	OPT_HELP,
 };
 
@@ -76,6 +77,7 @@ static const struct opt_desc opts[] = {
 	{ "ioapics", OPT_IOAPICS, 1 }, { "tick-policy", OPT_TICK, 1 },
 	{ "no-hpet", OPT_NO_HPET, 0 }, { "serial", OPT_SERIAL, 1 },
 	{ "no-coalesced-pio", OPT_NO_COALESCED_PIO, 0 },
+	{ "no-ghost-routes", OPT_NO_GHOST_ROUTES, 0 },
 	{ "stats", OPT_STATS, 2 },     { "kvm-device", OPT_KVMDEV, 1 },
 	{ "help", OPT_HELP, 0 },
 };
@@ -168,6 +170,9 @@ static int apply(struct vm_options *o, enum opt_id id, const char *name,
 	case OPT_NO_HPET:
 		o->hpet = false;
 		return 0;
+	case OPT_NO_GHOST_ROUTES:
+		o->ghost_routes = false;
+		break;
 	case OPT_NO_COALESCED_PIO:
 		o->coalesced_pio = false;
 		return 0;
@@ -211,6 +216,7 @@ int vm_parse_options(int argc, char *const argv[], struct vm_options *o,
 		o->policy[i] = SC_TICK_DELAY;
 	o->hpet = true;
 	o->coalesced_pio = true;
+	o->ghost_routes = true;
 	o->kvm_device = "/dev/kvm";
 	if (err && errlen)
 		err[0] = 0;

@@ -38,6 +38,7 @@ struct vm_options {
 	enum sc_tick_policy policy[VM_NSRC];
 	bool hpet;
 	bool coalesced_pio;                 /* RTC index writes without an exit */
+	bool ghost_routes;                  /* keep in-flight EOIs across route changes */
 	const char *serial;                 /* NULL: stdio */
 	enum vm_stats_mode stats;
 	const char *kvm_device;             /* hidden --kvm-device, for tests */

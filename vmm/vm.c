@@ -456,6 +456,7 @@ int vm_prepare(struct vm *vm, struct vm_options *opt)
 	cc.ncpus = vm->ncpus;
 	cc.nioapics = opt->ioapics;
 	cc.hpet = opt->hpet;
+	cc.no_ghost_routes = !opt->ghost_routes;
 	memcpy(cc.policy, opt->policy, sizeof(cc.policy));
 	cc.clock = &vm->hc.clock;
 	cc.host_clock = &vm->hc;
