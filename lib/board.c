@@ -1068,12 +1068,17 @@ int sc_board_gsi_status(struct sc_board *b, unsigned gsi, struct sc_board_gsi_st
 
 	if (!out || b->cfg.external_irqchip || sc_board_gsi_to_pin(b, gsi, &io, &pin))
 		return -EINVAL;
-	pthread_mutex_lock(&b->io_dom[io].lock);
-	out->entry = sc_ioapic_entry(&b->ioapic[io], pin);
-	out->deliveries = b->ioapic[io].pin_deliveries[pin];
-	out->delivered_vector = b->ioapic[io].delivered_vector[pin];
-	out->line = (b->ioapic[io].line[pin / 64] >> (pin % 64)) & 1;
-	pthread_mutex_unlock(&b->io_dom[io].lock);
+	const struct sc_ioapic *ia = &b->ioapic[io];
+	/* lock-free: the chip's fields change only under its lock, in single
+	 * aligned stores; the counter is bumped after remote IRR is set */
+	out->deliveries = __atomic_load_n(&ia->pin_deliveries[pin], __ATOMIC_ACQUIRE);
+	out->entry = __atomic_load_n(&ia->redir[pin], __ATOMIC_RELAXED);
+	out->delivered_vector = __atomic_load_n(&ia->delivered_vector[pin], __ATOMIC_RELAXED);
+	out->line = (__atomic_load_n(&ia->line[pin / 64], __ATOMIC_RELAXED) >> (pin % 64)) & 1;
+	if (out->entry & IOAPIC_REDIR_TRIGGER)
+		out->awaits_eoi = (out->entry & IOAPIC_REDIR_REMOTE_IRR) != 0;
+	else
+		out->awaits_eoi = vec_test(b->tick_ack_vec, (uint8_t)(out->entry & IOAPIC_REDIR_VECTOR_MASK));
 	return 0;
 }
 

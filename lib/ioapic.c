@@ -294,7 +294,8 @@ static void deliver(struct sc_ioapic *io, unsigned pin)
 	}
 	build_msi(io, e, &m);
 	io->stats.delivered++;
-	io->pin_deliveries[pin]++;
+	/* after remote IRR: a lock-free reader that sees this count sees it set */
+	__atomic_store_n(&io->pin_deliveries[pin], io->pin_deliveries[pin] + 1, __ATOMIC_RELEASE);
 	sc_trace_emit(io->trace, CHIP, "deliver", pin, m.data);
 	io->nest++;
 	sc_msi_send(&io->out, &m);

@@ -27,10 +27,11 @@
  * the old route stays in KVM's table as a ghost on GSI ngsi + gsi (KVM
  * reserves 2 * ngsi GSIs, chipset_reserved_gsis()).  Nothing is ever sent
  * through a ghost (interrupts go in with KVM_SIGNAL_MSI); it only keeps
- * the old destination's bitmap bit.  It goes when an EOI of its vector
- * arrives or, at the next table push, when nothing waits for that vector
- * any more (remote IRR cleared by an edge switch, the EOI register or a
- * reset).  Why no EOI is lost: between the delivery and its EOI, the
+ * the old destination's bitmap bit.  A ghost covers one delivery, named by
+ * the pin's delivery count (sc_board_gsi_status); it goes, at an EOI of its
+ * vector or at the next table push, once that delivery is no longer the
+ * pin's outstanding one (remote IRR cleared - by the EOI, an edge switch,
+ * the EOI register or a reset - or a newer delivery made).  Why no EOI is lost: between the delivery and its EOI, the
  * vector is in the old destination's bitmap either through the route
  * itself (unchanged) or through its ghost, which is pushed in the same
  * KVM_SET_GSI_ROUTING as the new route, before the writing vCPU re-enters
@@ -62,6 +63,7 @@ struct chipset {
 	struct chipset_route routes[CHIPSET_MAX_GSI];
 	struct chipset_route ghost[CHIPSET_MAX_GSI];   /* valid where ghost_on */
 	bool ghost_on[CHIPSET_MAX_GSI];
+	uint32_t ghost_delivery[CHIPSET_MAX_GSI];      /* the delivery it covers */
 	_Atomic uint64_t ghost_vec[4];   /* vectors of live ghosts (EOI fast path) */
 	struct chipset_route table[2 * CHIPSET_MAX_GSI];
 	bool routes_dirty;
@@ -129,36 +131,58 @@ static void ghost_vec_rebuild_locked(struct chipset *cs)
 		atomic_store_explicit(&cs->ghost_vec[g], v[g], memory_order_release);
 }
 
-/* The route of @gsi changes from @old: keep @old as a ghost if its vector
- * still waits for an EOI (see the top of the file).  route_lock held. */
+/*
+ * The delivery now outstanding on @gsi: true with its number in @n when a
+ * message of this pin still waits for its EOI (level: remote IRR set; a
+ * tick pin: its vector's tick unacknowledged).  Lock-free.
+ */
+static bool in_flight(struct chipset *cs, unsigned gsi, uint32_t *n)
+{
+	struct sc_board_gsi_status st;
+
+	if (sc_board_gsi_status(&cs->board, gsi, &st))
+		return false;
+	*n = st.deliveries;
+	return st.awaits_eoi;
+}
+
+/* The route of @gsi changes from @old to @new: if a delivery made under
+ * @old still waits for its EOI, keep @old as that delivery's ghost (see
+ * the top of the file).  A ghost covers one delivery, named by the pin's
+ * delivery count: a newer outstanding delivery was made under @old, so it
+ * replaces a ghost of an older one.  route_lock held. */
 static void ghost_keep_locked(struct chipset *cs, unsigned gsi, const struct chipset_route *old,
 			      const struct chipset_route *new)
 {
-	uint8_t v = route_vector(old);
+	uint32_t n;
 
-	if (cs->no_ghosts || cs->ghost_on[gsi] || !route_eoi_exit(old) ||
+	if (cs->no_ghosts || !route_eoi_exit(old) ||
 	    (old->msg.address == new->msg.address && old->msg.data == new->msg.data) ||
-	    !sc_board_vector_awaits_eoi(&cs->board, v))
+	    !in_flight(cs, gsi, &n))
 		return;
+	if (cs->ghost_on[gsi] && cs->ghost_delivery[gsi] == n)
+		return;                  /* that delivery went out under the ghost */
 	cs->ghost[gsi] = *old;
 	cs->ghost[gsi].gsi = cs->ngsi + gsi;
+	cs->ghost_delivery[gsi] = n;
 	cs->ghost_on[gsi] = true;
 	cs->ghosts_made++;
-	atomic_fetch_or_explicit(&cs->ghost_vec[v / 64], 1ull << (v % 64), memory_order_release);
+	ghost_vec_rebuild_locked(cs);
 }
 
-/* Drop the ghosts of @vector (every one when @all_of_vector), or those
- * whose vector nothing waits for any more.  route_lock held. */
-static void ghost_drop_locked(struct chipset *cs, int vector)
+/* Drop the ghosts whose delivery is acknowledged: nothing outstanding on
+ * the pin any more, or a newer delivery is (made under the current route,
+ * or covered by a newer ghost).  route_lock held. */
+static void ghost_drop_locked(struct chipset *cs)
 {
 	bool changed = false;
 	unsigned g;
+	uint32_t n;
 
 	for (g = 0; g < cs->ngsi; g++) {
 		if (!cs->ghost_on[g])
 			continue;
-		if (vector >= 0 ? route_vector(&cs->ghost[g]) != vector
-				: sc_board_vector_awaits_eoi(&cs->board, route_vector(&cs->ghost[g])))
+		if (in_flight(cs, g, &n) && n == cs->ghost_delivery[g])
 			continue;
 		cs->ghost_on[g] = false;
 		cs->ghosts_dropped++;
@@ -205,7 +229,7 @@ static void push_routes_locked(struct chipset *cs)
 
 	if (!cs->started || !cs->routes_dirty || !cs->ops.set_routes)
 		return;
-	ghost_drop_locked(cs, -1);
+	ghost_drop_locked(cs);
 	cs->routes_dirty = false;
 	cs->route_updates++;
 	memcpy(cs->table, cs->routes, cs->ngsi * sizeof(cs->routes[0]));
@@ -483,13 +507,12 @@ void chipset_eoi(struct chipset *cs, uint8_t vector)
 {
 	/* lock-free filter first (sc_ioapic_eoi_wanted + tick bitmap) in the board */
 	sc_board_eoi(&cs->board, vector);
-	/* the in-flight interrupt a ghost of this vector covered is acknowledged
-	 * (the IOAPIC broadcast the EOI to every entry with this vector) */
+	/* a ghost of this vector may cover the delivery just acknowledged */
 	if (!(atomic_load_explicit(&cs->ghost_vec[vector / 64], memory_order_acquire) &
 	      (1ull << (vector % 64))))
 		return;
 	pthread_mutex_lock(&cs->route_lock);
-	ghost_drop_locked(cs, vector);
+	ghost_drop_locked(cs);
 	push_routes_locked(cs);
 	pthread_mutex_unlock(&cs->route_lock);
 }

@@ -286,12 +286,19 @@ void sc_board_eoi(struct sc_board *b, uint8_t vector);
  */
 bool sc_board_vector_awaits_eoi(struct sc_board *b, uint8_t vector);
 
-/* One GSI as its IOAPIC sees it (stats; takes that IOAPIC's lock). */
+/*
+ * One GSI as its IOAPIC sees it.  Lock-free (a racy snapshot: each field is
+ * read atomically, the set of them is not), so a VMM may call it from any
+ * callback.
+ */
 struct sc_board_gsi_status {
 	uint64_t entry;          /* redirection entry (remote IRR, vector, dest) */
 	uint32_t deliveries;     /* messages sent for this pin so far (wraps) */
 	uint8_t delivered_vector;
 	bool line;               /* electrical level */
+	/* the last delivery still waits for its EOI: remote IRR set (level),
+	 * or a timer tick on the entry's vector unacknowledged (eoi_ack) */
+	bool awaits_eoi;
 };
 /* -EINVAL when @gsi is not an IOAPIC input of this board. */
 int sc_board_gsi_status(struct sc_board *b, unsigned gsi, struct sc_board_gsi_status *out);
