@@ -172,7 +172,7 @@ static int apply(struct vm_options *o, enum opt_id id, const char *name,
 		return 0;
 	case OPT_NO_GHOST_ROUTES:
 		o->ghost_routes = false;
-		break;
+		return 0;
 	case OPT_NO_COALESCED_PIO:
 		o->coalesced_pio = false;
 		return 0;
