@@ -97,6 +97,7 @@ command -v modinfo >/dev/null 2>&1 || need_pkgs="$need_pkgs kmod"
 command -v cpio >/dev/null 2>&1 || need_pkgs="$need_pkgs cpio"
 command -v pkill >/dev/null 2>&1 || need_pkgs="$need_pkgs procps"   # kill_vm
 command -v gcc >/dev/null 2>&1 || need_pkgs="$need_pkgs gcc libc6-dev"
+[ -e /usr/include/seccomp.h ] || need_pkgs="$need_pkgs libseccomp-dev"   # libseccomp.a: splitvm's sandbox
 if [ -n "$need_pkgs" ]; then
 	if [ "$INSTALL" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 		echo "nested-kvm: installing$need_pkgs"
@@ -137,7 +138,11 @@ mkdir -p "$LOGDIR"
 
 # ---- static splitvm ----
 echo "nested-kvm: building static splitvm ($(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
-gcc -std=c11 -D_GNU_SOURCE -O2 -g -Iinclude vmm/*.c lib/*.c -lpthread -lrt -static \
+# NESTED_SPLITVM_CFLAGS: extra flags, e.g. scripts/hostile.sh's UBSan build
+# (-fsanitize=undefined -fsanitize-undefined-trap-on-error links statically;
+# ASan does not link with -static)
+# shellcheck disable=SC2086
+gcc -std=c11 -D_GNU_SOURCE -O2 -g ${NESTED_SPLITVM_CFLAGS:-} -Iinclude vmm/*.c lib/*.c -lseccomp -lpthread -lrt -static \
 	-o "$OUT/splitvm-static" || die "static build of splitvm failed"
 
 # ---- initramfs ----

@@ -6,6 +6,7 @@
  * 2 on a usage error.  See docs/SPLITVM.md.
  */
 #include "options.h"
+#include "sandbox.h"
 #include "vm.h"
 
 #include <signal.h>
@@ -34,6 +35,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (vm_open_kvm(&vm)) {
+		vm_destroy(&vm);
+		return 1;
+	}
+	/* every fd is open and the vCPUs exist; vm_run starts their threads */
+	if (opt.sandbox && vm_sandbox_enter()) {
 		vm_destroy(&vm);
 		return 1;
 	}

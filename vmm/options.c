@@ -22,10 +22,11 @@ void vm_print_usage(FILE *f)
 		"               [--cpus N] [--mem MiB] [--irqchip split|kernel] [--ioapics N]\n"
 		"               [--tick-policy SRC=POLICY]... [--no-hpet] [--no-coalesced-pio]\n"
 		"               [--no-ghost-routes]\n"
-		"               [--serial stdio|FILE] [--stats[=json]]\n"
+		"               [--serial stdio|FILE] [--stats[=json]] [--no-sandbox]\n"
 		"  SRC: pit|rtc|hpet  POLICY: discard|delay|catchup|merge\n"
 		"  --cpus 1..%u (default 1), --mem %llu..%llu MiB (default 128),\n"
-		"  --ioapics 1..%u (default 1, split mode only)\n",
+		"  --ioapics 1..%u (default 1, split mode only)\n"
+		"  --no-sandbox: run without the seccomp filter (docs/SPLITVM.md \"Sandbox\")\n",
 		VM_MAX_CPUS, (unsigned long long)VM_MIN_MEM_MIB,
 		(unsigned long long)VM_MAX_MEM_MIB, VM_MAX_IOAPICS);
 }
@@ -61,7 +62,7 @@ static int parse_u64(const char *s, uint64_t *out)
 enum opt_id {
 	OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_CPUS, OPT_MEM, OPT_IRQCHIP,
 	OPT_IOAPICS, OPT_TICK, OPT_NO_HPET, OPT_NO_COALESCED_PIO, OPT_NO_GHOST_ROUTES, OPT_SERIAL, OPT_STATS, OPT_KVMDEV,
-	OPT_HELP,
+	OPT_HELP, OPT_NO_SANDBOX,
 };
 
 struct opt_desc {
@@ -79,7 +80,7 @@ static const struct opt_desc opts[] = {
 	{ "no-coalesced-pio", OPT_NO_COALESCED_PIO, 0 },
 	{ "no-ghost-routes", OPT_NO_GHOST_ROUTES, 0 },
 	{ "stats", OPT_STATS, 2 },     { "kvm-device", OPT_KVMDEV, 1 },
-	{ "help", OPT_HELP, 0 },
+	{ "help", OPT_HELP, 0 },       { "no-sandbox", OPT_NO_SANDBOX, 0 },
 };
 
 static int apply(struct vm_options *o, enum opt_id id, const char *name,
@@ -197,6 +198,9 @@ static int apply(struct vm_options *o, enum opt_id id, const char *name,
 	case OPT_HELP:
 		o->help = true;
 		return 0;
+	case OPT_NO_SANDBOX:
+		o->sandbox = false;
+		return 0;
 	}
 	return fail(err, errlen, "internal: option %s", name);
 }
@@ -218,6 +222,7 @@ int vm_parse_options(int argc, char *const argv[], struct vm_options *o,
 	o->coalesced_pio = true;
 	o->ghost_routes = true;
 	o->kvm_device = "/dev/kvm";
+	o->sandbox = true;
 	if (err && errlen)
 		err[0] = 0;
 

@@ -42,6 +42,7 @@ struct vm_options {
 	const char *serial;                 /* NULL: stdio */
 	enum vm_stats_mode stats;
 	const char *kvm_device;             /* hidden --kvm-device, for tests */
+	bool sandbox;                       /* seccomp filter (--no-sandbox: off) */
 	bool help;
 	/* storage for split module arguments */
 	char modbuf[VM_MAX_MODULES][512];
