@@ -20,7 +20,7 @@
 # Exit status: 1 if any guest fails in splitvm-split mode on a host KVM that
 # passes guests/kvm-probe.c (scripts/host-kvm.sh); with --strict-qemu
 # (make check) also if any guest fails under qemu-tcg on a check that is not
-# a known deviation listed below.  Other modes are informative.
+# a known deviation listed in guests/deviations.txt.  Other modes are informative.
 # Writes the matrix to BUILD/guest-matrix.md and the logs to BUILD/guest-logs/.
 set -u
 
@@ -55,20 +55,13 @@ timeout_for() {
 	esac
 }
 
-# Checks whose QEMU TCG result differs from the datasheets, with the reason.
-# Format: "mode guest.check reason".  A qemu-tcg FAIL made only of these
-# checks is reported as DEV and does not fail --strict-qemu.
-KNOWN_DEVIATIONS='
-qemu-tcg pit.null_count_after_control_word QEMU i8254 never sets NULL COUNT (status bit 6) after a control word
-qemu-tcg pit.mode0_out_low_after_control_word QEMU i8254 leaves OUT at the old level when a mode 0 control word is written
-qemu-tcg pit.mode0_gate_low_holds QEMU i8254 ignores GATE in modes 0 and 4: the count keeps running with GATE low
-qemu-tcg pit.mode1_gate_trigger QEMU i8254 mode 1 OUT is inverted: high during the count, low after terminal count
-qemu-tcg pit.bcd_counting QEMU i8254 counts in binary when the control word selects BCD
-qemu-tcg rtc.reg_c_pf_without_pie QEMU MC146818 sets PF only while PIE=1
-qemu-tcg rtc.irq_held_until_reg_c_read one interrupt per period without reading register C: QEMU re-raises IRQ8 each period and its I/O APIC takes every raise of an edge pin as a new edge
-qemu-tcg ioapic-reroute.edge_switch_drops_remote_irr QEMU's I/O APIC sends a level pin's pending IRR once more as an edge when the entry is switched to edge with the line high (82093AA 3.2.4 and KVM's in-kernel IOAPIC: no rising edge, no interrupt)
-qemu-kvm-split nmi-watchdog.nmi_cpu* with kernel-irqchip=split the QEMU PIC output goes to vCPU 0 only through KVM_INTERRUPT, which needs LVT0 in ExtINT mode: no LINT0 NMIs at all (expected from the QEMU source, not observed here: no /dev/kvm)
-'
+# Checks whose result in a mode differs from the datasheets, with the
+# reason: guests/deviations.txt, one "mode guest.check reason" per line
+# (# comments).  A FAIL made only of these checks is reported as DEV and
+# does not fail --strict-qemu.
+DEVIATIONS_FILE=$(dirname "$0")/../guests/deviations.txt
+[ -r "$DEVIATIONS_FILE" ] || { echo "guest-test: cannot read $DEVIATIONS_FILE" >&2; exit 2; }
+KNOWN_DEVIATIONS=$(grep -v '^[[:space:]]*#' "$DEVIATIONS_FILE")
 
 # QEMU's pc HPET defaults advertise only I/O APIC pin 2 (shared with the PIT)
 # and no FSB delivery; the spec allows more, so expose it.
@@ -254,7 +247,7 @@ elapsed=$(( $(date +%s) - start ))
 	done
 	echo
 	echo "PASS: every check passed. DEV: failed only checks listed as known deviations"
-	echo "of that implementation (scripts/guest-test.sh KNOWN_DEVIATIONS, docs/CONFORMANCE.md)."
+	echo "of that implementation (guests/deviations.txt, docs/CONFORMANCE.md)."
 	case "$HOST_KVM" in deviates*)
 		echo "Host KVM $HOST_KVM (guests/kvm-probe.c): the splitvm and qemu-kvm"
 		echo "columns show that host, not splitchip, where they fail." ;;
