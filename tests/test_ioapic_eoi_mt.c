@@ -165,8 +165,13 @@ static void test_eoi_filter_concurrent(void **state)
 				program(p, e);
 				break;
 			}
-			e = entry_of(p) ^ 0x20;
-			program(p, e);
+			/* mask while rewriting: an entry write with the line high
+			 * delivers (level sensing), and a delivery between the two
+			 * dword writes would set remote IRR under the old vector */
+			e = entry_of(p);
+			sc_ioapic_mmio_write(&g_io, IOAPIC_IOREGSEL, 4, IOAPIC_REG_REDTBL + 2 * p);
+			sc_ioapic_mmio_write(&g_io, IOAPIC_IOWIN, 4, (uint32_t)(e | IOAPIC_REDIR_MASK));
+			program(p, e ^ 0x20);
 			break;
 		case 4:
 			e = entry_of(p) ^ IOAPIC_REDIR_MASK;
@@ -196,8 +201,17 @@ static void test_eoi_filter_concurrent(void **state)
 		program(p, entry_of(p) & ~IOAPIC_REDIR_MASK);
 	}
 	pthread_mutex_unlock(&g_lock);
+	/* bounded: a stuck pin fails the asserts below instead of spinning */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	time_t quiesce_end = t1.tv_sec + 3;
 	for (unsigned spin = 0; spin < 2000000; spin++) {
 		bool busy = false;
+
+		if ((spin & 255) == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (t1.tv_sec > quiesce_end)
+				break;
+		}
 
 		pthread_mutex_lock(&g_lock);
 		for (unsigned p = 0; p < NLEVEL; p++)
