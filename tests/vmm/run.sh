@@ -172,6 +172,11 @@ else
 	else
 		ok fake-reroute-ghost-dropped
 	fi
+	# negative control: --no-ghost-routes mirrors only the new entry (what
+	# QEMU's split irqchip does): the same EOI is swallowed, remote IRR stuck
+	fake fake-reroute-no-ghost 1 "$RR eoi:64 mw4:fec00000:24 mr4:fec00010:c064 o1:f4:0" \
+		"eoi 0x64: not in vcpu0's EOI-exit bitmap, no exit|read ok 0xc064" -- \
+		--kernel "$G" --cpus 2 --no-ghost-routes
 	# vector changed while remote IRR is set: only the new vector clears it
 	# (82093AA 3.2.4, KVM's in-kernel IOAPIC), so no ghost is kept for the
 	# old one and its EOI stays in the kernel; the edge-and-back switch
