@@ -27,7 +27,11 @@
 #                        qemu-on runs QEMU itself on the nested KVM (-accel kvm
 #                        -M pc,kernel-irqchip=split|on; "splitvm args" go to
 #                        QEMU); the initramfs then carries QEMU, its libraries
-#                        and firmware
+#                        and firmware.  Guest "linux" is the Debian kernel
+#                        itself (--kernel /guests/vmlinuz --initrd
+#                        /guests/linux-initrd.gz from scripts/linux-initramfs.sh,
+#                        --mem 256); its "append" is the whole kernel command
+#                        line (default console=ttyS0)
 #   (env NESTED_STALL=S: console silence that counts as a hung VM, default
 #   90; NESTED_DEADLINE=EPOCH: no boot runs past it)
 #   --host-hog           a busy loop on every CPU of this host (outside the
@@ -79,7 +83,7 @@ while [ $# -gt 0 ]; do
 	--vcpus) VCPUS=$2; shift 2 ;;
 	--runs) RUNSFILE=$2; shift 2 ;;
 	--host-hog) HOSTHOG=1; shift ;;
-	-h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,46p' "$0"; exit 0 ;;
 	*) echo "nested-kvm: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -151,7 +155,14 @@ mkdir -p "$R"/{bin,dev,proc,sys,tmp,guests,lib/modules}
 cp /bin/busybox "$R/bin/busybox"
 ln -s busybox "$R/bin/sh"
 cp "$OUT/splitvm-static" "$R/bin/splitvm"
-for g in $GUESTS; do cp "$BUILD/guests/$g.elf" "$R/guests/" || die "missing $BUILD/guests/$g.elf"; done
+for g in $GUESTS; do
+	case $g in
+	linux)   # the Debian kernel itself, with the check initramfs (issue 12)
+		cp "/boot/vmlinuz-$KVER" "$R/guests/vmlinuz" || die "cannot copy /boot/vmlinuz-$KVER"
+		scripts/linux-initramfs.sh "$R/guests/linux-initrd.gz" >/dev/null || die "scripts/linux-initramfs.sh failed" ;;
+	*) cp "$BUILD/guests/$g.elf" "$R/guests/" || die "missing $BUILD/guests/$g.elf" ;;
+	esac
+done
 # QEMU itself for the qemu-split / qemu-on modes: the binary, every shared
 # library it loads (same paths) and the firmware a pc machine with a
 # Multiboot -kernel needs (SeaBIOS, the multiboot option ROM, kvmvapic)
@@ -245,10 +256,19 @@ if [ -c /dev/kvm ]; then
 				-kernel /guests/\$g.elf -append "guest-test mode=\$mode \$app" </dev/null 2>&1
 			rc=\$? ;;
 		*)
-			# shellcheck disable=SC2086
-			timeout -s KILL $GTIMEOUT splitvm --kernel /guests/\$g.elf \\
-				--append "guest-test mode=splitvm-\$mode \$app" --cpus \$vcpus --mem 64 \\
-				--irqchip \$mode --stats \$extra </dev/null 2>&1
+			if [ "\$g" = linux ]; then
+				# a Linux guest: "append" is its whole command line
+				# shellcheck disable=SC2086
+				timeout -s KILL $GTIMEOUT splitvm --kernel /guests/vmlinuz \\
+					--initrd /guests/linux-initrd.gz --mem 256 \\
+					--append "\${app:-console=ttyS0}" --cpus \$vcpus \\
+					--irqchip \$mode --stats \$extra </dev/null 2>&1
+			else
+				# shellcheck disable=SC2086
+				timeout -s KILL $GTIMEOUT splitvm --kernel /guests/\$g.elf \\
+					--append "guest-test mode=splitvm-\$mode \$app" --cpus \$vcpus --mem 64 \\
+					--irqchip \$mode --stats \$extra </dev/null 2>&1
+			fi
 			rc=\$? ;;
 		esac
 		[ -n "\$hogs" ] && kill \$hogs 2>/dev/null

@@ -112,15 +112,36 @@ static int find_header(const uint8_t *img, size_t len, struct mb_header *h,
 	return fail(err, errlen, "not a multiboot image (no 0x1BADB002 header in the first 8 KiB)");
 }
 
+int vm_check_load_range(uint64_t paddr, uint64_t len, uint64_t low, const char *what,
+			char *err, size_t errlen)
+{
+	uint64_t end = paddr + len;
+
+	if (!range_in(paddr, len, 0, low))
+		return fail(err, errlen, "%s at 0x%llx+0x%llx is outside RAM [0, 0x%llx)", what,
+			    (unsigned long long)paddr, (unsigned long long)len,
+			    (unsigned long long)low);
+	if (len && paddr < VM_BOOT_AREA_END && end > VM_BOOT_AREA)
+		return fail(err, errlen,
+			    "%s at 0x%llx+0x%llx overlaps splitvm's boot area [0x%x, 0x%x) "
+			    "(GDT, boot information, stack)", what, (unsigned long long)paddr,
+			    (unsigned long long)len, VM_BOOT_AREA, VM_BOOT_AREA_END);
+	if (len && paddr < MB_LOAD_MIN && end > VM_EBDA_BASE)
+		return fail(err, errlen,
+			    "%s at 0x%llx+0x%llx overlaps the reserved range [0x%x, 0x%x) "
+			    "(EBDA, VGA hole, BIOS area with the ACPI and MP tables)", what,
+			    (unsigned long long)paddr, (unsigned long long)len, VM_EBDA_BASE,
+			    MB_LOAD_MIN);
+	return 0;
+}
+
 static int check_segment(uint64_t paddr, uint64_t memsz, uint64_t low,
 			 const char *what, unsigned idx, char *err, size_t errlen)
 {
-	if (!range_in(paddr, memsz, MB_LOAD_MIN, low))
-		return fail(err, errlen,
-			    "%s %u at 0x%llx+0x%llx is outside RAM [0x%x, 0x%llx)", what, idx,
-			    (unsigned long long)paddr, (unsigned long long)memsz,
-			    MB_LOAD_MIN, (unsigned long long)low);
-	return 0;
+	char name[48];
+
+	snprintf(name, sizeof(name), "%s %u", what, idx);
+	return vm_check_load_range(paddr, memsz, low, name, err, errlen);
 }
 
 /* Section 3.1.3, address fields: the a.out kludge. */
@@ -285,8 +306,9 @@ int mb_load(uint8_t *mem, uint64_t ram_size, const uint8_t *img, size_t len,
 		r = load_elf(mem, low, img, len, out, err, errlen);
 	if (r)
 		return r;
-	if (out->entry < MB_LOAD_MIN || out->entry >= low)
-		return fail(err, errlen, "entry point 0x%x outside the loaded image's RAM", out->entry);
+	if (out->entry < out->kernel_start || out->entry >= out->kernel_end)
+		return fail(err, errlen, "entry point 0x%x outside the loaded image [0x%x, 0x%x)",
+			    out->entry, out->kernel_start, out->kernel_end);
 
 	memset(&info, 0, sizeof(info));
 	/* mem_lower/mem_upper in KiB (section 3.3); upper = to the first hole */
@@ -305,8 +327,11 @@ int mb_load(uint8_t *mem, uint64_t ram_size, const uint8_t *img, size_t len,
 	info.mmap_addr = MB_MMAP_ADDR;
 	info.mmap_length = nmap * (uint32_t)sizeof(struct mb_mmap_entry);
 
-	/* Modules: page aligned after the image (section 3.1.2 bit 0). */
+	/* Modules: page aligned after the image (section 3.1.2 bit 0), and
+	 * from 1 MiB up when the image lies in conventional memory. */
 	next = ((uint64_t)out->kernel_end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+	if (next < MB_LOAD_MIN)
+		next = MB_LOAD_MIN;
 	for (i = 0; i < nmods; i++) {
 		struct mb_module m = { 0 };
 

@@ -27,13 +27,24 @@
 #define MB_INFO_MEM_MAP       (1u << 6)
 #define MB_INFO_LOADER_NAME   (1u << 9)
 
-/* Guest physical layout of the boot data (docs/SPLITVM.md "Memory map"). */
-#define MB_INFO_ADDR          0x9000u
-#define MB_MMAP_ADDR          0x9100u
-#define MB_MODS_ADDR          0x9400u
-#define MB_STRINGS_ADDR       0x9800u
-#define MB_STRINGS_END        0x9f000u
-#define MB_LOAD_MIN           0x100000u    /* images load at or above 1 MiB */
+/*
+ * splitvm's boot area (docs/SPLITVM.md "Memory map"): everything splitvm
+ * itself writes below 640 KiB lies in [VM_BOOT_AREA, VM_BOOT_AREA_END):
+ * the boot GDT, the Multiboot info or the Linux zero page and command
+ * line, and the boot stack.  Images may use the rest of conventional
+ * memory ([0, VM_BOOT_AREA) and [VM_BOOT_AREA_END, VM_EBDA_BASE)) and RAM
+ * from 1 MiB up, as with QEMU's loaders.
+ */
+#define VM_BOOT_AREA          0x1000u
+#define VM_BOOT_GDT_ADDR      0x1000u      /* both loaders' flat GDT */
+#define VM_BOOT_STACK_TOP     0x8000u      /* ESP; the stack is 0x7000-0x7fff */
+#define VM_BOOT_AREA_END      0x8000u
+#define MB_INFO_ADDR          0x2000u
+#define MB_MMAP_ADDR          0x2100u
+#define MB_MODS_ADDR          0x2400u
+#define MB_STRINGS_ADDR       0x2800u
+#define MB_STRINGS_END        0x7000u
+#define MB_LOAD_MIN           0x100000u    /* modules load at or above 1 MiB */
 
 #define VM_LOWMEM_TOP         0xC0000000ull /* RAM above 3 GiB moves to 4 GiB */
 #define VM_HIGHMEM_BASE       0x100000000ull
@@ -96,6 +107,14 @@ struct vm_mem_region {
 
 /* The guest's e820-style map; returns the number of entries (<= 8). */
 unsigned vm_memory_map(uint64_t ram_size, struct vm_mem_region out[8]);
+/*
+ * Whether an image part [@paddr, @paddr + @len) may be loaded: inside RAM
+ * below @low, in conventional memory or from 1 MiB up, and clear of
+ * splitvm's boot area and of the EBDA/BIOS range.  0, or -EINVAL with a
+ * one-line reason naming @what (e.g. "ELF segment 0") in @err.
+ */
+int vm_check_load_range(uint64_t paddr, uint64_t len, uint64_t low, const char *what,
+			char *err, size_t errlen);
 /* Bytes of RAM below 4 GiB and above it for @ram_size. */
 uint64_t vm_lowmem_size(uint64_t ram_size);
 uint64_t vm_highmem_size(uint64_t ram_size);

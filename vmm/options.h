@@ -29,6 +29,7 @@ struct vm_module_arg {
 struct vm_options {
 	const char *kernel;
 	const char *append;                 /* never NULL after parsing */
+	const char *initrd;                 /* --initrd (Linux images), or NULL */
 	struct vm_module_arg modules[VM_MAX_MODULES];
 	unsigned nmodules;
 	unsigned cpus;

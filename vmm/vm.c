@@ -40,8 +40,8 @@
 
 #define KVM_TSS_ADDR          ((unsigned long)VM_KVM_TSS)   /* 3 pages, up to 0xfffbffff */
 #define KVM_IDENTITY_MAP_ADDR ((uint64_t)VM_KVM_IDENTITY_MAP) /* 1 page below the TSS */
-#define BOOT_GDT_ADDR         0x8f00u
-#define BOOT_STACK_TOP        0x8000u
+#define BOOT_GDT_ADDR         VM_BOOT_GDT_ADDR
+#define BOOT_STACK_TOP        VM_BOOT_STACK_TOP
 #define APIC_LVT0_OFF         0x350u
 #define APIC_LVT_MASKED       (1u << 16)
 #define APIC_DM_MASK          (7u << 8)
@@ -398,8 +398,8 @@ static uint64_t wall_ns(void *opaque)
 int vm_prepare(struct vm *vm, struct vm_options *opt)
 {
 	struct mb_module_in mods[VM_MAX_MODULES];
-	uint8_t *img = NULL, *moddata[VM_MAX_MODULES] = { 0 };
-	size_t imglen = 0;
+	uint8_t *img = NULL, *moddata[VM_MAX_MODULES] = { 0 }, *initrd = NULL;
+	size_t imglen = 0, initrdlen = 0;
 	struct chipset_config cc;
 	struct chipset_ops ops;
 	struct acpi_config ac;
@@ -440,8 +440,24 @@ int vm_prepare(struct vm *vm, struct vm_options *opt)
 		mods[i].cmdline = opt->modules[i].cmdline ? opt->modules[i].cmdline
 							  : opt->modules[i].path;
 	}
-	if (mb_load(vm->ram, vm->ram_size, img, imglen, opt->append, mods, opt->nmodules,
-		    &vm->boot, msg, sizeof(msg))) {
+	vm->linux_boot = lx_is_bzimage(img, imglen);
+	if (vm->linux_boot) {
+		if (opt->nmodules) {
+			err("%s: --module is for Multiboot images; a Linux kernel takes --initrd", opt->kernel);
+			goto out;
+		}
+		if (opt->initrd && read_file(opt->initrd, &initrd, &initrdlen, "initrd"))
+			goto out;
+		if (lx_load(vm->ram, vm->ram_size, img, imglen, initrd, initrdlen, opt->append,
+			    &vm->lx, msg, sizeof(msg))) {
+			err("%s: %s", opt->kernel, msg);
+			goto out;
+		}
+	} else if (opt->initrd) {
+		err("%s: --initrd is for Linux bzImages; a Multiboot image takes --module", opt->kernel);
+		goto out;
+	} else if (mb_load(vm->ram, vm->ram_size, img, imglen, opt->append, mods, opt->nmodules,
+			   &vm->boot, msg, sizeof(msg))) {
 		err("%s: %s", opt->kernel, msg);
 		goto out;
 	}
@@ -515,6 +531,8 @@ int vm_prepare(struct vm *vm, struct vm_options *opt)
 		err("cannot build the ACPI tables");
 		goto out;
 	}
+	if (vm->linux_boot)
+		lx_set_rsdp(vm->ram, &vm->lx, at.addr[ACPI_RSDP]);
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (vm->stop_efd < 0) {
 		err("eventfd: %s", strerror(errno));
@@ -523,6 +541,7 @@ int vm_prepare(struct vm *vm, struct vm_options *opt)
 	r = 0;
 out:
 	free(img);
+	free(initrd);
 	for (i = 0; i < VM_MAX_MODULES; i++)
 		free(moddata[i]);
 	return r;
@@ -653,25 +672,37 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
 	s->g = 1;
 }
 
-/* Multiboot 0.6.96 3.2 "Machine state" on the boot processor. */
+/*
+ * The boot processor in flat 32-bit protected mode, paging and interrupts
+ * off: Multiboot 0.6.96 3.2 "Machine state" (CS 0x08, data 0x10, EAX/EBX
+ * the magic and the info), or boot.rst "32-bit BOOT PROTOCOL" for Linux
+ * (CS __BOOT_CS 0x10, data __BOOT_DS 0x18, ESI the zero page, EBP, EDI
+ * and EBX zero).
+ */
 static int setup_boot_cpu(struct vm *vm, struct vcpu *v)
 {
-	static const uint64_t gdt[3] = {
+	static const uint64_t mb_gdt[3] = {
 		0, 0x00cf9b000000ffffull /* 0x08 code */, 0x00cf93000000ffffull /* 0x10 data */
 	};
+	static const uint64_t lx_gdt[4] = {
+		0, 0, 0x00cf9b000000ffffull /* 0x10 code */, 0x00cf93000000ffffull /* 0x18 data */
+	};
+	const uint64_t *gdt = vm->linux_boot ? lx_gdt : mb_gdt;
+	size_t gdtsz = vm->linux_boot ? sizeof(lx_gdt) : sizeof(mb_gdt);
+	uint16_t cs = vm->linux_boot ? LX_BOOT_CS : 0x08, ds = vm->linux_boot ? LX_BOOT_DS : 0x10;
 	struct kvm_sregs sr;
 	struct kvm_regs regs;
 
-	memcpy(vm->ram + BOOT_GDT_ADDR, gdt, sizeof(gdt));
+	memcpy(vm->ram + BOOT_GDT_ADDR, gdt, gdtsz);
 	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0) {
 		err("KVM_GET_SREGS: %s", strerror(errno));
 		return -1;
 	}
-	seg(&sr.cs, 0x08, 0xb);          /* execute/read, accessed */
-	seg(&sr.ds, 0x10, 0x3);          /* read/write, accessed */
+	seg(&sr.cs, cs, 0xb);            /* execute/read, accessed */
+	seg(&sr.ds, ds, 0x3);            /* read/write, accessed */
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
 	sr.gdt.base = BOOT_GDT_ADDR;
-	sr.gdt.limit = sizeof(gdt) - 1;
+	sr.gdt.limit = (uint16_t)(gdtsz - 1);
 	sr.cr0 = 0x11;                   /* PE | ET; PG clear */
 	sr.cr4 = 0;
 	sr.efer = 0;
@@ -681,10 +712,15 @@ static int setup_boot_cpu(struct vm *vm, struct vcpu *v)
 	}
 	memset(&regs, 0, sizeof(regs));
 	regs.rflags = 0x2;               /* IF and VM clear */
-	regs.rip = vm->boot.entry;
-	regs.rax = MB_BOOTLOADER_MAGIC;
-	regs.rbx = vm->boot.info_addr;
 	regs.rsp = BOOT_STACK_TOP;
+	if (vm->linux_boot) {
+		regs.rip = vm->lx.entry;
+		regs.rsi = vm->lx.zero_page;
+	} else {
+		regs.rip = vm->boot.entry;
+		regs.rax = MB_BOOTLOADER_MAGIC;
+		regs.rbx = vm->boot.info_addr;
+	}
 	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0) {
 		err("KVM_SET_REGS: %s", strerror(errno));
 		return -1;

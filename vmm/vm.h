@@ -16,6 +16,7 @@
 
 #include "chipset.h"
 #include "devices.h"
+#include "linux.h"
 #include "multiboot.h"
 #include "options.h"
 #include "stats.h"
@@ -62,6 +63,8 @@ struct vm {
 	uint8_t *ram;
 	uint64_t ram_size, low_size, high_size;
 	struct mb_boot boot;
+	bool linux_boot;                    /* --kernel is a bzImage: @lx, not @boot */
+	struct lx_boot lx;
 	struct sc_host_clock hc;
 	bool hc_ok;
 	struct chipset *cs;

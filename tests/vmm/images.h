@@ -75,4 +75,39 @@ static inline size_t img_kludge(uint8_t *buf, uint32_t load_addr, const uint8_t 
 	return len;
 }
 
+/*
+ * A minimal Linux bzImage (Documentation/arch/x86/boot.rst): @setup_sects
+ * setup sectors after the boot sector, the setup header at 0x1f1, then a
+ * protected-mode kernel of @pmlen bytes (byte i = i & 0xff) at offset
+ * (setup_sects + 1) * 512.  Protocol @version, cmdline_size 255,
+ * initrd_addr_max 0x37ffffff, relocatable with pref_address 16 MiB and
+ * init_size 1 MiB.  Returns the length; @buf needs it.
+ */
+#define IMG_BZ_PM_OFF(setup_sects) (((setup_sects) + 1u) * 512u)
+static inline size_t img_bzimage(uint8_t *buf, unsigned setup_sects, size_t pmlen,
+				 uint16_t version)
+{
+	size_t off = IMG_BZ_PM_OFF(setup_sects), i;
+
+	memset(buf, 0, off);
+	buf[0x1f1] = (uint8_t)setup_sects;
+	img_w32(buf + 0x1f4, (uint32_t)((pmlen + 15) / 16));   /* syssize */
+	img_w16(buf + 0x1fe, 0xAA55);                           /* boot_flag */
+	buf[0x200] = 0xeb;                                      /* jmp short */
+	buf[0x201] = 0x26c - 0x202;                             /* header end */
+	memcpy(buf + 0x202, "HdrS", 4);
+	img_w16(buf + 0x206, version);
+	buf[0x211] = 0x01;                                      /* LOADED_HIGH */
+	img_w32(buf + 0x214, 0x100000);                         /* code32_start */
+	img_w32(buf + 0x22c, 0x37ffffff);                       /* initrd_addr_max */
+	img_w32(buf + 0x230, 0x200000);                         /* kernel_alignment */
+	buf[0x234] = 1;                                         /* relocatable */
+	img_w32(buf + 0x238, 255);                              /* cmdline_size */
+	img_w32(buf + 0x258, 0x1000000);                        /* pref_address */
+	img_w32(buf + 0x260, 0x100000);                         /* init_size */
+	for (i = 0; i < pmlen; i++)
+		buf[off + i] = (uint8_t)i;
+	return off + pmlen;
+}
+
 #endif

@@ -48,7 +48,7 @@ expect() {
 if [ ! -x "$VM" ] || [ ! -x "$MK" ]; then
 	bad "cli" "$VM or $MK not built"
 else
-	for k in good notelf badsum outside badphdr; do "$MK" "$tmp/$k.elf" "$k"; done
+	for k in good notelf badsum outside badphdr low lowover bzimage bzold bztrunc; do "$MK" "$tmp/$k.elf" "$k"; done
 	G=$tmp/good.elf
 	# usage errors: exit 2
 	expect cli-unknown-option 2 "unknown option '--frobnicate'" -- --kernel "$G" --frobnicate
@@ -82,6 +82,24 @@ else
 	expect serial-unwritable 1 "cannot open serial output" -- --kernel "$G" --serial "$tmp/no/such/dir"
 	expect kvm-missing 1 "cannot open $tmp/no-kvm" -- --kernel "$G" --kvm-device "$tmp/no-kvm"
 	expect kvm-not-kvm 1 "not a usable KVM device" -- --kernel "$G" --kvm-device /dev/null
+	# conventional memory takes images (QEMU's loaders do), splitvm's
+	# boot area does not
+	expect img-low-loads 1 "cannot open $tmp/no-kvm" -- --kernel "$tmp/low.elf" --kvm-device "$tmp/no-kvm"
+	expect img-low-overlap 1 "overlaps splitvm's boot area" -- --kernel "$tmp/lowover.elf"
+	# Linux bzImages (vmm/linux.c): a good one reaches the KVM step
+	head -c 4096 /dev/zero >"$tmp/initrd"
+	truncate -s 20M "$tmp/bigrd"
+	expect linux-loads 1 "cannot open $tmp/no-kvm" -- --kernel "$tmp/bzimage.elf" \
+		--initrd "$tmp/initrd" --append "console=ttyS0" --kvm-device "$tmp/no-kvm"
+	expect linux-old-protocol 1 "boot protocol 2.05 is too old" -- --kernel "$tmp/bzold.elf"
+	expect linux-truncated 1 "truncated" -- --kernel "$tmp/bztrunc.elf"
+	expect linux-initrd-missing 1 "cannot open initrd" -- --kernel "$tmp/bzimage.elf" --initrd "$tmp/nord"
+	expect linux-initrd-too-big 1 "does not fit" -- --kernel "$tmp/bzimage.elf" --initrd "$tmp/bigrd" --mem 32
+	expect linux-cmdline-too-long 1 "this kernel takes at most 255" -- --kernel "$tmp/bzimage.elf" \
+		--append "$(head -c 300 /dev/zero | tr '\0' x)"
+	expect linux-module 1 "a Linux kernel takes --initrd" -- --kernel "$tmp/bzimage.elf" --module "$tmp/initrd"
+	expect mb-initrd 1 "a Multiboot image takes --module" -- --kernel "$G" --initrd "$tmp/initrd"
+	expect cli-initrd-empty 2 "--initrd: empty" -- --kernel "$G" --initrd ""
 	if [ -f $O/guests/hello.elf ]; then
 		# the real guest passes the loader and reaches the KVM step
 		expect hello-loads 1 "cannot open $tmp/no-kvm" -- --kernel $O/guests/hello.elf \
@@ -129,7 +147,7 @@ else
 	HELLO="o1:3f8:68 o1:3f8:69 i1:3fd:60 o2:510:5"
 	for n in 1 2 8 64; do
 		pat="enable_cap 121 48|tss 0xfffbd000|identity 0xfffbc000|routing nr=24|cpuid vcpu=$((n-1)) apic_id=$((n-1)) hypervisor=1 tsc_deadline=1|cpuid vcpu=$((n-1)) ext_apic_id=$((n-1))"
-		pat="$pat|regs vcpu=0 rip=0x100060 rax=0x2badb002 rbx=0x9000 rflags=0x2"
+		pat="$pat|regs vcpu=0 rip=0x100060 rax=0x2badb002 rbx=0x2000 rflags=0x2"
 		pat="$pat|cr0=0x11 cs.sel=0x8 cs.db=1 cs.limit=0xffffffff ds.sel=0x10|hi|read ok 0x$(printf %x $n)"
 		[ "$n" -gt 1 ] && pat="$pat|mp_state vcpu=$((n-1)) 1"
 		fake "fake-boot-split-${n}cpu" 1 "$HELLO i1:511:$(printf %x $n) o1:f4:0" "$pat" -- \

@@ -58,6 +58,43 @@ static void test_elf32_segment_loaded_and_bss_zeroed(void **state)
 	assert_int_equal(b.kernel_end, 0x200000 + len + 100);
 }
 
+/* Conventional memory below 640 KiB takes images, as QEMU's loader does
+ * (a segment at 0x8000+0x286c used to be refused as "outside RAM"). */
+static void test_segment_in_conventional_memory_loaded(void **state)
+{
+	static const uint8_t mods_data[] = "mod";
+	struct mb_module_in mods[1] = { { mods_data, sizeof(mods_data), NULL } };
+	uint8_t img[256];
+	struct mb_boot b;
+	struct mb_info info;
+	struct mb_module m;
+	size_t len = img_elf32(img, 0x8000, code, sizeof(code), 0x286c - 101, 0);
+
+	(void)state;
+	assert_int_equal(len + 0x286c - 101, 0x286c);
+	assert_int_equal(mb_load(mem, RAM, img, len, "low", mods, 1, &b, err, sizeof(err)), 0);
+	assert_memory_equal(mem + 0x8000, img, len);
+	assert_int_equal(b.entry, 0x8000 + IMG_CODE_OFF);
+	assert_int_equal(b.kernel_end, 0x8000 + 0x286c);
+	/* the boot information stays in splitvm's boot area, below the image */
+	assert_true(b.info_addr >= VM_BOOT_AREA && b.info_addr < VM_BOOT_AREA_END);
+	memcpy(&info, mem + b.info_addr, sizeof(info));
+	assert_string_equal((char *)mem + info.cmdline, "low");
+	/* modules go from 1 MiB up, not into the rest of conventional memory */
+	memcpy(&m, mem + info.mods_addr, sizeof(m));
+	assert_int_equal(m.mod_start, MB_LOAD_MIN);
+	/* up to the EBDA, and in the first page, too */
+	len = img_elf32(img, VM_EBDA_BASE - 256, code, sizeof(code), 256 - 101, 0);
+	assert_int_equal(load(img, len, "", &b), 0);
+	len = img_elf32(img, 0, code, sizeof(code), 0, 0);
+	assert_int_equal(load(img, len, "", &b), 0);
+	/* and a.out kludge images too */
+	len = img_kludge(img, 0x10000, code, sizeof(code), 0);
+	assert_int_equal(load(img, len, "", &b), 0);
+	assert_int_equal(b.entry, 0x10000 + 32);
+	assert_memory_equal(mem + 0x10000 + 32, code, sizeof(code));
+}
+
 static void test_info_memory_cmdline_mmap_loader_name(void **state)
 {
 	uint8_t img[256];
@@ -204,7 +241,9 @@ static void test_corrupt_images_rejected_with_reason(void **state)
 		{ "filesz > memsz", "p_filesz > p_memsz", IMG_PHDR_OFF + 20, 1, 4 },
 		{ "segment outside RAM", "outside RAM", IMG_PHDR_OFF + 12, 0x7fff0000, 4 },
 		{ "segment wraps 4G", "outside RAM", IMG_PHDR_OFF + 12, 0xfffffff0u, 4 },
-		{ "segment in first MiB", "outside RAM", IMG_PHDR_OFF + 12, 0x9000, 4 },
+		{ "segment over the boot area", "overlaps splitvm's boot area", IMG_PHDR_OFF + 12, 0x7f80, 4 },
+		{ "segment over the EBDA", "overlaps the reserved range", IMG_PHDR_OFF + 12, 0x9fbf0, 4 },
+		{ "segment in the BIOS area", "overlaps the reserved range", IMG_PHDR_OFF + 12, 0xE0000, 4 },
 		{ "entry outside", "entry point", 24, 0x7fffffff, 4 },
 		{ "no PT_LOAD", "no loadable segment", IMG_PHDR_OFF, 4, 4 },
 	};
@@ -375,7 +414,7 @@ static void test_random_corruption_never_crashes(void **state)
 		assert_true(r == 0 || r == -EINVAL);
 		if (r == 0) {
 			accepted++;
-			assert_true(b.entry >= MB_LOAD_MIN && b.entry < RAM);
+			assert_true(b.entry < RAM);
 			assert_true(b.kernel_end <= RAM);
 		} else {
 			assert_true(err[0] != 0);
@@ -388,6 +427,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_elf32_segment_loaded_and_bss_zeroed),
+		cmocka_unit_test(test_segment_in_conventional_memory_loaded),
 		cmocka_unit_test(test_info_memory_cmdline_mmap_loader_name),
 		cmocka_unit_test(test_cmdline_present_even_when_empty),
 		cmocka_unit_test(test_modules_page_aligned_after_kernel),
