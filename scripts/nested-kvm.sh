@@ -31,7 +31,9 @@
 #                        itself (--kernel /guests/vmlinuz --initrd
 #                        /guests/linux-initrd.gz from scripts/linux-initramfs.sh,
 #                        --mem 256); its "append" is the whole kernel command
-#                        line (default console=ttyS0)
+#                        line (default console=ttyS0); give it --no-xsave in
+#                        "splitvm args" for a clean boot (docs/SPLITVM.md
+#                        "CPUID and the nested KVM")
 #   (env NESTED_STALL=S: console silence that counts as a hung VM, default
 #   90; NESTED_DEADLINE=EPOCH: no boot runs past it)
 #   --host-hog           a busy loop on every CPU of this host (outside the

@@ -19,7 +19,7 @@ void vm_print_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: splitvm --kernel IMAGE [--append STR] [--module FILE[,CMDLINE]]...\n"
-		"               [--initrd FILE]\n"
+		"               [--initrd FILE] [--no-xsave]\n"
 		"               [--cpus N] [--mem MiB] [--irqchip split|kernel] [--ioapics N]\n"
 		"               [--tick-policy SRC=POLICY]... [--no-hpet] [--no-coalesced-pio]\n"
 		"               [--no-ghost-routes]\n"
@@ -63,7 +63,7 @@ static int parse_u64(const char *s, uint64_t *out)
 enum opt_id {
 	OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_CPUS, OPT_MEM, OPT_IRQCHIP,
 	OPT_IOAPICS, OPT_TICK, OPT_NO_HPET, OPT_NO_COALESCED_PIO, OPT_NO_GHOST_ROUTES, OPT_SERIAL, OPT_STATS, OPT_KVMDEV,
-	OPT_HELP, OPT_NO_SANDBOX, OPT_INITRD,
+	OPT_HELP, OPT_NO_SANDBOX, OPT_INITRD, OPT_NO_XSAVE,
 };
 
 struct opt_desc {
@@ -82,7 +82,7 @@ static const struct opt_desc opts[] = {
 	{ "no-ghost-routes", OPT_NO_GHOST_ROUTES, 0 },
 	{ "stats", OPT_STATS, 2 },     { "kvm-device", OPT_KVMDEV, 1 },
 	{ "help", OPT_HELP, 0 },       { "no-sandbox", OPT_NO_SANDBOX, 0 },
-	{ "initrd", OPT_INITRD, 1 },
+	{ "initrd", OPT_INITRD, 1 },   { "no-xsave", OPT_NO_XSAVE, 0 },
 };
 
 static int apply(struct vm_options *o, enum opt_id id, const char *name,
@@ -98,6 +98,9 @@ static int apply(struct vm_options *o, enum opt_id id, const char *name,
 		return 0;
 	case OPT_APPEND:
 		o->append = val;
+		return 0;
+	case OPT_NO_XSAVE:
+		o->xsave = false;
 		return 0;
 	case OPT_INITRD:
 		if (!*val)
@@ -230,6 +233,7 @@ int vm_parse_options(int argc, char *const argv[], struct vm_options *o,
 	o->ghost_routes = true;
 	o->kvm_device = "/dev/kvm";
 	o->sandbox = true;
+	o->xsave = true;
 	if (err && errlen)
 		err[0] = 0;
 

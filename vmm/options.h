@@ -44,6 +44,7 @@ struct vm_options {
 	enum vm_stats_mode stats;
 	const char *kvm_device;             /* hidden --kvm-device, for tests */
 	bool sandbox;                       /* seccomp filter (--no-sandbox: off) */
+	bool xsave;                         /* CPUID XSAVE (--no-xsave: hidden, vmm/cpuid.h) */
 	bool help;
 	/* storage for split module arguments */
 	char modbuf[VM_MAX_MODULES][512];

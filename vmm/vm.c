@@ -19,6 +19,7 @@
 #include "vm.h"
 
 #include "acpi.h"
+#include "cpuid.h"
 
 #include <splitchip/rtc.h>
 
@@ -649,6 +650,12 @@ static int setup_cpuid(struct vm *vm, struct vcpu *v, const struct kvm_cpuid2 *s
 		/* leaves 0xB / 0x1F EDX: x2APIC ID of this logical processor */
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = v->id;
+		if (!vm->opt->xsave) {
+			struct vm_cpuid_leaf l = { e->function, e->index, e->eax, e->ebx, e->ecx, e->edx };
+
+			vm_cpuid_hide_xsave(&l);
+			e->eax = l.eax, e->ebx = l.ebx, e->ecx = l.ecx, e->edx = l.edx;
+		}
 	}
 	r = ioctl(v->fd, KVM_SET_CPUID2, c);
 	if (r < 0)

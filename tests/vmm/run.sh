@@ -100,6 +100,7 @@ else
 	expect linux-module 1 "a Linux kernel takes --initrd" -- --kernel "$tmp/bzimage.elf" --module "$tmp/initrd"
 	expect mb-initrd 1 "a Multiboot image takes --module" -- --kernel "$G" --initrd "$tmp/initrd"
 	expect cli-initrd-empty 2 "--initrd: empty" -- --kernel "$G" --initrd ""
+	expect cli-no-xsave 1 "cannot open $tmp/no-kvm" -- --kernel "$G" --no-xsave --kvm-device "$tmp/no-kvm"
 	if [ -f $O/guests/hello.elf ]; then
 		# the real guest passes the loader and reaches the KVM step
 		expect hello-loads 1 "cannot open $tmp/no-kvm" -- --kernel $O/guests/hello.elf \
