@@ -5,6 +5,7 @@
 #                              docs/BENCHMARKS.md and docs/bench/*.png
 #   make bench BENCH_QUICK=1   smoke run (< 1 min): build/bench/ only,
 #                              docs/ untouched
+#   make report-test           the report generator's tests (in make check)
 #
 # Bench programs are bench/bench_*.c, built -O2 without sanitizers against
 # build/libsplitchip.a.  bench_irq_locks is bench_irq.c with every
@@ -30,3 +31,15 @@ bench-bins: $(BENCH_BINS)
 bench:: all $(BENCH_BINS)
 	@scripts/deps.sh bench
 	@scripts/bench.sh $(if $(BENCH_QUICK),--quick) --bin $(O)/bench/bin --out $(O)/bench
+
+# report-test (part of make check): scripts/bench_report.py, which computes
+# every table of the report, on the handwritten inputs in
+# tests/scripts/fixtures/.  Debian's python3, standard library only.
+PYTHON3 ?= /usr/bin/python3
+.PHONY: report-test
+report-test:
+	@mkdir -p $(O)
+	@$(PYTHON3) tests/scripts/test_bench_report.py > $(O)/report-test.log 2>&1 || \
+		{ cat $(O)/report-test.log; exit 1; }
+	@tail -n 1 $(O)/report-test.log
+check-extra:: report-test

@@ -16,7 +16,8 @@
 # whose /dev/kvm fails kvm-probe (scripts/host-kvm.sh) the nested runs plus
 # the exit costs and level round trips on that host: kvm_host_exits.csv,
 # kvm_host_level.csv, kvm_host_runs/<id>.log.
-# Exit status: 0 done, 2 no KVM could be had (DIR/kvm_env.txt says why).
+# Exit status: 0 done, 2 no KVM could be had (DIR/kvm_env.txt says why), 1
+# the tables could not be computed (scripts/bench_report.py kvm).
 set -u
 
 OUT=""
@@ -245,129 +246,15 @@ if [ "$HOW" = nested ] && [ "$hk" = 1 ]; then
 fi
 log "runs took $(( $(date +%s) - start )) s"
 
-# ---------------------------------------------------------------- parse
-v() {       # v ID KEY -> the guest's "value <guest>.KEY = N" (first word)
-	sed -n "s/^value [a-z]*\.$2 = \([0-9]*\).*/\1/p" "$LOGS/$1.log" 2>/dev/null | head -n 1
-}
-st() {      # st ID REGEX -> first number after REGEX in splitvm's stats
-	sed -n "s/.*$2\([0-9][0-9]*\).*/\1/p" "$LOGS/$1.log" 2>/dev/null | head -n 1
-}
-ok() {      # ok ID -> PASS / FAIL / NORUN (never ran, or the nested VM died in it)
-	if grep -q '^PASS ' "$LOGS/$1.log" 2>/dev/null; then echo PASS
-	elif grep -q '^@@ END .* rc=hung' "$LOGS/$1.log" 2>/dev/null; then echo NORUN
-	elif [ -s "$LOGS/$1.log" ]; then echo FAIL; else echo NORUN; fi
-}
-median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print ""}'; }
-ratio() {   # ratio A B -> A/B with 2 decimals, or -
-	if [ -n "$1" ] && [ -n "$2" ] && [ "$2" != 0 ]; then
-		awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'
-	else echo "-"; fi
-}
-
-# 1. exit costs: medians over the repetitions of the per-run medians
-exits_csv() {   # exits_csv REPS (runs exits-<rep>-<mode> in $LOGS)
-	local k s c q s0 c0 q0
-	echo "access,split ns,kernel ns,qemu-split ns,split/kernel,split/qemu-split,split per noop,kernel per noop,qemu-split per noop"
-	med() { for r in $(seq 1 "$1"); do v "exits-$r-$2" "exit.${3}_ns"; done | median; }
-	for k in noop pic pit rtc hpet ioapic lapic; do
-		s=$(med "$1" split "$k") c=$(med "$1" kernel "$k") q=$(med "$1" qemu "$k")
-		s0=$(med "$1" split noop) c0=$(med "$1" kernel noop) q0=$(med "$1" qemu noop)
-		echo "$k,${s:--},${c:--},${q:--},$(ratio "$s" "$c"),$(ratio "$s" "$q"),$(ratio "$s" "$s0"),$(ratio "$c" "$c0"),$(ratio "$q" "$q0")"
-	done
-}
-exits_csv "$REPS" >"$OUT/kvm_exits.csv"
-[ -n "$HOSTX" ] && LOGS=$HOSTX exits_csv "$HREPS" >"$OUT/kvm_host_exits.csv"
-# edge-triggered IOAPIC interrupts: EOI exits (must be 0 in both modes)
-{
-	echo "run,edge interrupts,KVM_EXIT_IOAPIC_EOI"
-	for r in $(seq 1 "$REPS"); do
-		for m in $MODES $QMODE; do
-			id="exits-$r-$(mid "$m")"
-			x=$(st "$id" 'eoi exits: ')
-			echo "$id,$(v "$id" edge.interrupts),${x:-- (QEMU: not reported)}"
-		done
-	done
-} >"$OUT/kvm_edge.csv"
-
-# 3. timer latency
-{
-	echo "timer,split p50 us,split p99 us,split max us,kernel p50 us,kernel p99 us,kernel max us,qemu-split p50 us,qemu-split p99 us,qemu-split max us,p50 split/kernel,qemu-split early"
-	for t in hpet pit lapic; do
-		line="$t"
-		for m in split kernel qemu; do
-			for q in p50 p99 max; do
-				x=$(v "latency-$m" "lat.${t}_${q}_ns")
-				line="$line,$([ -n "$x" ] && awk -v x="$x" 'BEGIN {printf "%.0f", x / 1000}' || echo -)"
-			done
-		done
-		line="$line,$(ratio "$(v latency-split "lat.${t}_p50_ns")" "$(v latency-kernel "lat.${t}_p50_ns")")"
-		qe=$(v latency-qemu "lat.${t}_early")
-		echo "$line,${qe:--}"
-	done
-} >"$OUT/kvm_latency.csv"
-
-# 4. level round trips; exits per level interrupt (raise + lower are 2 io
-# exits by construction; the EOI exit is what split mode adds)
-level_csv() {   # level_csv "VCPU SET" (runs level-<n>-<mode> in $LOGS)
-	local n s c q se ce
-	echo "vCPUs,level vCPUs,split round trips/s,kernel round trips/s,qemu-split round trips/s,split/kernel,split/qemu-split,split EOI exits per level irq,kernel EOI exits per level irq"
-	for n in $1; do
-		s=$(v "level-$n-split" level.round_trips_per_s)
-		c=$(v "level-$n-kernel" level.round_trips_per_s)
-		q=$(v "level-$n-qemu" level.round_trips_per_s)
-		se=$(ratio "$(st "level-$n-split" 'eoi exits: ')" "$(v "level-$n-split" level.round_trips)")
-		ce=$(ratio "$(st "level-$n-kernel" 'eoi exits: ')" "$(v "level-$n-kernel" level.round_trips)")
-		echo "$n,$(v "level-$n-split" level.level_vcpus),${s:--},${c:--},${q:--},$(ratio "$s" "$c"),$(ratio "$s" "$q"),$se,$ce"
-	done
-}
-level_csv "$VCPU_SET" >"$OUT/kvm_level.csv"
-[ -n "$HOSTX" ] && LOGS=$HOSTX level_csv "$HOST_VCPU_SET" >"$OUT/kvm_host_level.csv"
-
-# 2. tick accuracy
-tick_cols() {   # tick_cols ID SOURCE -> "ticks,expected,drift,after drain,due after drain,result"
-	local f="$LOGS/$1.log" got want set2 due2 d="-"
-	got=$(sed -n "s/^value ticks\.$2 = \([0-9]*\) (want \([0-9]*\)).*/\1/p" "$f" 2>/dev/null | head -n 1)
-	want=$(sed -n "s/^value ticks\.$2 = \([0-9]*\) (want \([0-9]*\)).*/\2/p" "$f" 2>/dev/null | head -n 1)
-	set2=$(sed -n "s/^value ticks\.${2}_settled = \([0-9]*\) (due.*/\1/p" "$f" 2>/dev/null | head -n 1)
-	due2=$(sed -n "s/^value ticks\.${2}_settled = [0-9]* (due [0-9]*\.\.\([0-9]*\)).*/\1/p" "$f" 2>/dev/null | head -n 1)
-	[ -n "$got" ] && [ -n "$want" ] && [ "$want" != 0 ] &&
-		d=$(awk -v g="$got" -v w="$want" 'BEGIN {printf "%+.1f", (g - w) * 100 / w}')
-	echo "${got:--},${want:--},$d,${set2:--},${due2:--},$(ok "$1")"
-}
-{
-	echo "source,policy,host load,mode,guest ticks,expected,drift %,after drain,due after drain,result"
-	for s in $SOURCES $HOG_EXTRA; do
-		g=${s%512}
-		for p in $POLICIES; do
-			for hog in 0 1; do
-				for m in $MODES; do
-					[ "$s" = rtc512 ] && [ "$hog" = 0 ] && continue
-					load=$([ "$hog" = 1 ] && echo hog || echo idle)
-					case "$m-$g-$p" in kernel-pit-catchup|kernel-pit-merge)
-						echo "$s,$p,$load,$m,-,-,-,-,-,n/a (KVM PIT: reinject on/off)"; continue ;;
-					esac
-					echo "$s,$p,$load,$m,$(tick_cols "ticks-$s-$p-$hog-$m" "$g")"
-				done
-			done
-		done
-	done
-	# QEMU split, its chips' own behaviour (no policy to choose)
-	for s in $([ -n "$QMODE" ] && echo "$SOURCES"); do
-		for hog in 0 1; do
-			echo "$s,QEMU default,$([ "$hog" = 1 ] && echo hog || echo idle),qemu-split,$(tick_cols "ticks-$s-qemu-$hog-qemu" "$s")"
-		done
-	done
-} >"$OUT/kvm_ticks.csv"
-
-# 6. splitvm RSS (ru_maxrss: guest RAM the guest touched included)
-{
-	echo "vCPUs,split max RSS KiB,kernel max RSS KiB"
-	for n in $VCPU_SET; do
-		echo "$n,$(st "level-$n-split" 'max rss: '),$(st "level-$n-kernel" 'max rss: ')"
-	done
-} >"$OUT/kvm_rss.csv"
-
-bad=$(for id in $(cut -d'|' -f1 "$RUNS"); do [ "$(ok "$id")" = PASS ] || echo "$id"; done | tr '\n' ' ')
-echo "runs: $nruns, not passed: ${bad:-none}" >>"$ENV"
+# ---------------------------------------------------------------- tables
+# the run logs -> kvm_*.csv (scripts/bench_report.py: medians over the
+# repetitions, ratios, the tick results); "runs: N, not passed: ..." to ENV
+host=()
+if [ -n "$HOSTX" ]; then
+	host=(--host-logs "$HOSTX" --host-reps "$HREPS" --host-vcpus "$HOST_VCPU_SET")
+fi
+scripts/bench_report.py kvm "$OUT" --logs "$LOGS" --runs "$RUNS" --reps "$REPS" \
+	--modes "$MODES" --qmode "$QMODE" --vcpus "$VCPU_SET" --policies "$POLICIES" \
+	--sources "$SOURCES" --hog-extra "$HOG_EXTRA" "${host[@]}" >>"$ENV" || exit 1
 log "$(tail -n 1 "$ENV")"
 exit 0
