@@ -6,7 +6,7 @@ set -euo pipefail
 mode=${1:-check}
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in build-essential clang libclang-rt-14-dev libcmocka-dev libseccomp-dev pkg-config gcovr acpica-tools; do
+for p in build-essential clang libclang-rt-14-dev libcmocka-dev libseccomp-dev pkg-config gcovr acpica-tools python3; do
 	have_pkg "$p" || need+=("$p")
 done
 if [ "$mode" = bench ]; then
