@@ -96,6 +96,21 @@ static bool legacy_routed(const struct sc_hpet *h, unsigned n)
 	return legacy(h) && n < 2;
 }
 
+/*
+ * Can a match of @t be seen at all?  Level mode sets the status bit (2.3.6)
+ * and Tn_INT_ENB_CNF lets it interrupt; an edge timer with its interrupt
+ * disabled changes nothing but its comparator, which cmp_read() computes
+ * from time.  A periodic timer that cannot be seen keeps its schedule
+ * (SCHED_TICK, anchor and period) with the tick engine stopped: no host
+ * timer per period for a comparator nobody looks at (Linux leaves timer 0
+ * periodic with the interrupt off once the LAPIC timer takes over: 250 host
+ * wake-ups a second, each an exit of the vCPU the timer follows).
+ */
+static bool observable_cfg(uint64_t config)
+{
+	return config & (HPET_TN_INT_TYPE_CNF | HPET_TN_INT_ENB_CNF);
+}
+
 static bool uses_fsb(const struct sc_hpet *h, const struct sc_hpet_timer *t)
 {
 	return (t->config & HPET_TN_FSB_EN_CNF) && !legacy_routed(h, t->index);
@@ -347,7 +362,8 @@ static void sched_start(struct sc_hpet *h, struct sc_hpet_timer *t)
 			return;   /* 64-bit comparator behind the counter: never */
 		t->anchor_e = first;
 		t->sched = SCHED_TICK;
-		sc_tick_start(&t->tick, ns, tick_period_ns(h, t->period));
+		if (observable_cfg(t->config))
+			sc_tick_start(&t->tick, ns, tick_period_ns(h, t->period));
 		return;
 	}
 	/*
@@ -573,8 +589,9 @@ static void write_tn_conf(struct sc_hpet *h, struct sc_hpet_timer *t,
 	}
 	if ((changed & (HPET_TN_TYPE_CNF | HPET_TN_32MODE_CNF)) ||
 	    (!periodic(t) &&
-	     (changed & (HPET_TN_INT_TYPE_CNF | HPET_TN_INT_ENB_CNF))))
-		sched_start(h, t);
+	     (changed & (HPET_TN_INT_TYPE_CNF | HPET_TN_INT_ENB_CNF))) ||
+	    (periodic(t) && observable_cfg(t->config) != observable_cfg(t->config ^ changed)))
+		sched_start(h, t);   /* a periodic one seen again: from its next match */
 	update_lines(h);
 }
 
@@ -585,7 +602,7 @@ static void write_tn_cmp(struct sc_hpet *h, struct sc_hpet_timer *t,
 	mask &= width_mask(t);
 	if (!mask)
 		return;
-	if (t->sched == SCHED_TICK && periodic(t) && !t->val_set) {
+	if (t->sched == SCHED_TICK && periodic(t) && !t->val_set && t->tick.running) {
 		/*
 		 * A new rate: the pending match stays, the value is added from
 		 * that match on (2.3.9.2.2).  The tick engine keeps its
@@ -719,7 +736,7 @@ int sc_hpet_ack(struct sc_hpet *h, unsigned timer)
 	if (!h || timer >= h->timers)
 		return -EINVAL;
 	struct sc_hpet_timer *t = &h->t[timer];
-	if (t->sched == SCHED_TICK && !level(t))
+	if (t->sched == SCHED_TICK && !level(t) && t->tick.running)
 		sc_tick_ack(&t->tick);
 	return 0;
 }
@@ -796,8 +813,9 @@ static int validate_timer(const struct sc_hpet_state_v1 *s,
 		return -EINVAL;
 	if (ts->sched == SCHED_TICK &&
 	    (!(ts->config & HPET_TN_TYPE_CNF) || ts->period == 0 ||
-	     ts->period > MAX_TICK_PERIOD || ts->wrap || !ts->tick.running))
-		return -EINVAL;
+	     ts->period > MAX_TICK_PERIOD || ts->wrap ||
+	     ts->tick.running != observable_cfg(ts->config)))
+		return -EINVAL;   /* the tick runs exactly while a match can be seen */
 	if (ts->sched != SCHED_TICK && ts->tick.running)
 		return -EINVAL;
 	if (ts->wrap && (ts->config & HPET_TN_TYPE_CNF))
@@ -814,7 +832,9 @@ static int validate_sched(const struct sc_hpet_state_v1 *s,
 	    (ts->next_e > lim ||
 	     ts->deadline != s->counter_time + ts->next_e * SC_HPET_TICK_NS))
 		return -EINVAL;
-	if (ts->sched == SCHED_TICK) {
+	if (ts->sched == SCHED_TICK && !ts->tick.running && ts->anchor_e > lim)
+		return -EINVAL;
+	if (ts->sched == SCHED_TICK && ts->tick.running) {
 		/* The tick runs at the period or at a (chip-specific, see
 		 * compatible()) ceiling above it. */
 		if (ts->anchor_e > lim || ts->tick.period < ts->period * SC_HPET_TICK_NS)
@@ -875,7 +895,7 @@ static int compatible(const struct sc_hpet *h, const struct sc_hpet_state_v1 *s)
 			return -EINVAL;
 		if (!(t->caps & HPET_TN_SIZE_CAP) && ((ts->cmp | ts->period) >> 32))
 			return -EINVAL;
-		if (ts->sched == SCHED_TICK &&
+		if (ts->sched == SCHED_TICK && ts->tick.running &&
 		    ts->tick.period != tick_period_ns(h, ts->period))
 			return -EINVAL;   /* another interrupt ceiling */
 		/*

@@ -451,6 +451,51 @@ static void test_periodic_val_set_accumulator(void **state)
 	fx_free(f);
 }
 
+/*
+ * A periodic edge timer with its interrupt disabled shows nothing but its
+ * comparator (2.3.6: edge mode ignores the status bit; 2.3.8: no interrupt
+ * without Tn_INT_ENB_CNF): it must cost no host timer, yet its comparator
+ * advances, and enabling the interrupt delivers from the next match.
+ * Linux leaves timer 0 like this once the LAPIC timer takes over.
+ */
+static void test_periodic_disabled_edge_needs_no_host_timer(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(NULL);
+	wr(f, HPET_TN_CONF(0), HPET_TN_TYPE_CNF | HPET_TN_VAL_SET_CNF | route(20));
+	wr(f, HPET_TN_CMP(0), 1000);
+	enable(f);
+	assert_int_equal(sc_fake_clock_next_deadline(&f->fc), UINT64_MAX);
+	adv(f, NS(10500));
+	assert_int_equal(rd(f, HPET_TN_CMP(0)), 11000);   /* computed, 2.3.9.2.2 */
+	assert_int_equal(rises(f, EV_PIN, 20), 0);
+	struct sc_tick_stats st = sc_hpet_tick(&f->h, 0)->stats;
+	assert_int_equal(st.delivered + st.dropped + st.coalesced, 0);
+	/* save/restore of that state validates and keeps the comparator */
+	struct sc_hpet_state_v1 *s = test_malloc(sizeof(*s));
+	sc_hpet_save(&f->h, s);
+	assert_int_equal(sc_hpet_restore(&f->h, s), 0);
+	assert_int_equal(rd(f, HPET_TN_CMP(0)), 11000);
+	test_free(s);
+	/* seen again: interrupts from the next match on, none before */
+	wr(f, HPET_TN_CONF(0), HPET_TN_TYPE_CNF | HPET_TN_INT_ENB_CNF | route(20));
+	assert_true(sc_fake_clock_next_deadline(&f->fc) != UINT64_MAX);
+	adv(f, NS(499));
+	assert_int_equal(rises(f, EV_PIN, 20), 0);
+	adv(f, NS(1));
+	assert_int_equal(rises(f, EV_PIN, 20), 1);
+	assert_int_equal(rd(f, HPET_TN_CMP(0)), 12000);
+	adv(f, NS(1000));
+	assert_int_equal(rises(f, EV_PIN, 20), 2);
+	/* and off again: the host timer goes */
+	wr(f, HPET_TN_CONF(0), HPET_TN_TYPE_CNF | route(20));
+	assert_int_equal(sc_fake_clock_next_deadline(&f->fc), UINT64_MAX);
+	adv(f, NS(5000));
+	assert_int_equal(rises(f, EV_PIN, 20), 2);
+	assert_int_equal(rd(f, HPET_TN_CMP(0)), 18000);
+	fx_free(f);
+}
+
 static void test_periodic_write_without_val_set_changes_rate(void **state)
 {
 	(void)state;
@@ -1307,6 +1352,7 @@ int main(void)
 		cmocka_unit_test(test_oneshot_32bit_match_and_wrap),
 		cmocka_unit_test(test_32mode_on_64bit_timer),
 		cmocka_unit_test(test_periodic_val_set_accumulator),
+		cmocka_unit_test(test_periodic_disabled_edge_needs_no_host_timer),
 		cmocka_unit_test(test_periodic_write_without_val_set_changes_rate),
 		cmocka_unit_test(test_periodic_split_halves_with_val_set),
 		cmocka_unit_test(test_periodic_32bit_comparator_wraps),
