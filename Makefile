@@ -85,6 +85,7 @@ coverage: deps
 	@scripts/coverage.sh --update-doc
 
 # Optional parts of the tree bring their own rules.
+-include kvm/kvm.mk
 -include vmm/vmm.mk
 -include guests/guests.mk
 -include bench/bench.mk

@@ -13,4 +13,11 @@ ${CC:-cc} -std=c11 -Wall -Werror examples/pic.c $(pkg-config --cflags splitchip)
 	"$prefix/lib/libsplitchip.a" -lpthread -o "$prefix/ex-static"
 "$prefix/ex-shared" >/dev/null
 "$prefix/ex-static" >/dev/null
-echo "install: 1 passed, 0 failed"
+# libsplitchip-kvm: its own pkg-config entry (Requires: splitchip)
+flags=$(pkg-config --cflags --libs splitchip-kvm)
+${CC:-cc} -std=c11 -Wall -Werror examples/kvm_state.c $flags -Wl,-rpath,"$prefix/lib" -o "$prefix/kvm-shared"
+${CC:-cc} -std=c11 -Wall -Werror examples/kvm_state.c $(pkg-config --cflags splitchip-kvm) \
+	"$prefix/lib/libsplitchip-kvm.a" "$prefix/lib/libsplitchip.a" -lpthread -o "$prefix/kvm-static"
+"$prefix/kvm-shared" >/dev/null
+"$prefix/kvm-static" >/dev/null
+echo "install: 2 passed, 0 failed"
