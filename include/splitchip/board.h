@@ -199,7 +199,7 @@ struct sc_board {
 	unsigned nr_gsis;
 
 	/* Lock-free: vectors with a tick waiting for its EOI. */
-	_Atomic uint64_t tick_ack_vec[4];
+	_Atomic(uint64_t) tick_ack_vec[4];
 	/* HPET legacy replacement on (read by route reports under IOAPIC locks). */
 	atomic_bool hpet_legacy_on;
 	/* Route changes queued in outboxes and not yet handed to ops.route /

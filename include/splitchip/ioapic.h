@@ -171,8 +171,8 @@ struct sc_ioapic_stats {
 
 struct sc_ioapic {
 	/* Lock-free filters, read concurrently (see the locking note above). */
-	_Atomic uint64_t eoi_wanted[4];   /* vectors with remote IRR set */
-	_Atomic uint64_t level_vec[4];    /* vectors of level entries */
+	_Atomic(uint64_t) eoi_wanted[4];  /* vectors with remote IRR set */
+	_Atomic(uint64_t) level_vec[4];   /* vectors of level entries */
 
 	struct sc_ioapic_config cfg;
 	struct sc_msi_sink out;
