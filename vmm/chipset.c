@@ -44,6 +44,7 @@
  * outputs arrive here after the board dropped its locks.
  */
 #include "chipset.h"
+#include "errmsg.h"
 
 #include "acpi.h"
 
@@ -283,17 +284,7 @@ static void cmos_memory(struct sc_board *b, uint64_t ram, unsigned ncpus)
 	sc_rtc_cmos_set(&b->rtc, 0x5f, (uint8_t)(ncpus - 1));
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#define fail(err, errlen, ...) vm_reason(err, errlen, -1, __VA_ARGS__)
 
 int chipset_create(struct chipset **out, const struct chipset_config *cfg,
 		   const struct chipset_ops *ops, char *err, size_t errlen)

@@ -6,6 +6,7 @@
  * Documentation/arch/x86/zero-page.rst.
  */
 #include "linux.h"
+#include "errmsg.h"
 
 #include "multiboot.h"   /* splitvm's memory map and boot area */
 
@@ -16,17 +17,7 @@
 
 #define PAGE_SIZE 4096u
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define fail(err, errlen, ...) vm_reason(err, errlen, -EINVAL, __VA_ARGS__)
 
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 

@@ -4,6 +4,7 @@
  * Specification 0.6.96; ELF field names to the System V gABI.
  */
 #include "multiboot.h"
+#include "errmsg.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -21,17 +22,7 @@
 #define PT_LOAD     1
 #define PAGE_SIZE   4096u
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define fail(err, errlen, ...) vm_reason(err, errlen, -EINVAL, __VA_ARGS__)
 
 static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* splitvm command line parsing (see docs/SPLITVM.md "Usage"). */
 #include "options.h"
+#include "errmsg.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -32,17 +33,7 @@ void vm_print_usage(FILE *f)
 		(unsigned long long)VM_MAX_MEM_MIB, VM_MAX_IOAPICS);
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return 2;
-}
+#define fail(err, errlen, ...) vm_reason(err, errlen, 2, __VA_ARGS__)
 
 /* Strict unsigned decimal (or 0x hex) parse; no sign, no trailing junk. */
 static int parse_u64(const char *s, uint64_t *out)
