@@ -388,14 +388,6 @@ static void case_stress(uint32_t ms)
 	reset_pins();
 }
 
-static void set_logical_id(void *arg)
-{
-	(void)arg;
-	unsigned i = this_cpu();
-	lapic_write(LAPIC_DFR, 0xFFFFFFFF);              /* flat model */
-	lapic_write(LAPIC_LDR, i < 8 ? (1u << (24 + i)) : 0);
-}
-
 int guest_main(void)
 {
 	cli();
@@ -416,7 +408,7 @@ int guest_main(void)
 	ap_id = (uint8_t)cpu_apic_id[1];
 	/* logical flat IDs for case 5: CPU i has bit i */
 	for (unsigned i = 0; i < ncpus; i++)
-		smp_call(i, set_logical_id, NULL, 1000);
+		smp_call(i, lapic_set_flat_logical_id, NULL, 1000);
 
 	for (unsigned io = 0; io < 2; io++) {
 		io_base = IOAPIC_BASE + 0x1000 * io;

@@ -72,14 +72,6 @@ static void window(uint32_t want_total, unsigned vec, uint32_t us)
 	cli();
 }
 
-static void set_logical_id(void *arg)
-{
-	(void)arg;
-	unsigned i = this_cpu();
-	lapic_write(LAPIC_DFR, 0xFFFFFFFF);              /* flat model */
-	lapic_write(LAPIC_LDR, i < 8 ? (1u << (24 + i)) : 0);
-}
-
 int guest_main(void)
 {
 	cli();
@@ -114,7 +106,7 @@ int guest_main(void)
 	unsigned ncpu = fwcfg_cpu_count();
 	unsigned online = smp_start(ncpu ? ncpu : 1, 2000);
 	for (unsigned i = 0; i < online; i++)
-		smp_call(i, set_logical_id, NULL, 1000);
+		smp_call(i, lapic_set_flat_logical_id, NULL, 1000);
 
 	/* edge, physical destination BSP */
 	set_handler(0x40, edge_handler);

@@ -123,6 +123,16 @@ void lapic_enable(void)
 	lapic_write(LAPIC_TPR, 0);
 }
 
+/* Logical flat model (SDM 11.6.2.2): CPU index i gets LDR bit i (0-7);
+ * CPUs from 8 on get none.  smp_call() signature. */
+void lapic_set_flat_logical_id(void *arg)
+{
+	(void)arg;
+	unsigned i = this_cpu();
+	lapic_write(LAPIC_DFR, 0xFFFFFFFF);
+	lapic_write(LAPIC_LDR, i < 8 ? (1u << (24 + i)) : 0);
+}
+
 void lapic_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);

@@ -192,6 +192,7 @@ void lapic_write(uint32_t reg, uint32_t v);
 uint32_t lapic_id(void);
 void lapic_enable(void);
 void lapic_eoi(void);
+void lapic_set_flat_logical_id(void *arg); /* per CPU, via smp_call() */
 bool lapic_vec_bit(uint32_t base_reg, unsigned vector); /* ISR/TMR/IRR bit */
 bool x2apic_supported(void);
 void x2apic_enable(void);
