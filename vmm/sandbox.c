@@ -94,6 +94,7 @@ static const int allowed_syscalls[] = {
 	SCMP_SYS(madvise), SCMP_SYS(mremap), SCMP_SYS(brk), SCMP_SYS(set_robust_list),
 	SCMP_SYS(rseq), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(getrusage),
 	SCMP_SYS(close), SCMP_SYS(sched_yield),
+	SCMP_SYS(getrandom),     /* vm_getrandom: virtio-rng requests */
 };
 
 #ifdef SANDBOX_ASAN
