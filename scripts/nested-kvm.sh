@@ -31,7 +31,9 @@
 #                        itself (--kernel /guests/vmlinuz --initrd
 #                        /guests/linux-initrd.gz from scripts/linux-initramfs.sh,
 #                        --mem 256); its "append" is the whole kernel command
-#                        line (default console=ttyS0); give it --no-xsave in
+#                        line (default console=ttyS0); the guest's line
+#                        "linux-info: rtc-probe ..." gets this host's date
+#                        +%s as it passes ("rtc-probe host=N ..."); give it --no-xsave in
 #                        "splitvm args" for a clean boot (docs/SPLITVM.md
 #                        "CPUID and the nested KVM")
 #   (env NESTED_STALL=S: console silence that counts as a hung VM, default
@@ -85,7 +87,7 @@ while [ $# -gt 0 ]; do
 	--vcpus) VCPUS=$2; shift 2 ;;
 	--runs) RUNSFILE=$2; shift 2 ;;
 	--host-hog) HOSTHOG=1; shift ;;
-	-h|--help) sed -n '2,46p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,48p' "$0"; exit 0 ;;
 	*) echo "nested-kvm: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -161,7 +163,7 @@ for g in $GUESTS; do
 	case $g in
 	linux)   # the Debian kernel itself, with the check initramfs (issue 12)
 		cp "/boot/vmlinuz-$KVER" "$R/guests/vmlinuz" || die "cannot copy /boot/vmlinuz-$KVER"
-		scripts/linux-initramfs.sh "$R/guests/linux-initrd.gz" >/dev/null || die "scripts/linux-initramfs.sh failed" ;;
+		LINUX_KVER=$KVER scripts/linux-initramfs.sh "$R/guests/linux-initrd.gz" >/dev/null || die "scripts/linux-initramfs.sh failed" ;;
 	*) cp "$BUILD/guests/$g.elf" "$R/guests/" || die "missing $BUILD/guests/$g.elf" ;;
 	esac
 done
@@ -259,12 +261,24 @@ if [ -c /dev/kvm ]; then
 			rc=\$? ;;
 		*)
 			if [ "\$g" = linux ]; then
-				# a Linux guest: "append" is its whole command line
+				# a Linux guest: "append" is its whole command line.
+				# Its RTC probe line gets this host's clock as it
+				# passes (the guest cannot read the host's clock:
+				# scripts/linux-initramfs.sh, rtc-host-date)
 				# shellcheck disable=SC2086
-				timeout -s KILL $GTIMEOUT splitvm --kernel /guests/vmlinuz \\
+				{ timeout -s KILL $GTIMEOUT splitvm --kernel /guests/vmlinuz \\
 					--initrd /guests/linux-initrd.gz --mem 256 \\
 					--append "\${app:-console=ttyS0}" --cpus \$vcpus \\
 					--irqchip \$mode --stats \$extra </dev/null 2>&1
+				  echo \$? >/tmp/splitvm.rc; } | while IFS= read -r l || [ -n "\$l" ]; do
+					case \$l in
+					*"linux-info: rtc-probe "*) echo "\${l%%linux-info: rtc-probe *}linux-info: rtc-probe host=\$(date +%s) \${l#*linux-info: rtc-probe }" ;;
+					*) printf '%s\\n' "\$l" ;;
+					esac
+				done
+				rc=\$(cat /tmp/splitvm.rc)
+				rc=\${rc:-255}
+				rm -f /tmp/splitvm.rc
 			else
 				# shellcheck disable=SC2086
 				timeout -s KILL $GTIMEOUT splitvm --kernel /guests/\$g.elf \\

@@ -15,7 +15,8 @@
  *       wait:MS       stay in KVM_RUN MS ms (signals return EINTR meanwhile)
  *       eoi:VEC       KVM_EXIT_IOAPIC_EOI             win          KVM_EXIT_IRQ_WINDOW_OPEN
  *       shutdown | internal | hlt | failentry | unknown
- *       sys:NAME      make the system call NAME (execve, socket, openat) on
+ *       sys:NAME      make the system call NAME (execve, socket, openat,
+ *                     getrandom: 16 bytes) on
  *                     vCPU 0's thread inside KVM_RUN, as a compromised
  *                     device model would; logs "sys NAME returned R" if it
  *                     comes back (splitvm's sandbox should kill the VMM first)
@@ -324,6 +325,10 @@ static int run_vcpu0(struct kvm_run *run)
 			r = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
 		} else if (!strcmp(t + 4, "openat")) {
 			r = syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY);
+		} else if (!strcmp(t + 4, "getrandom")) {
+			char rnd[16];
+
+			r = syscall(SYS_getrandom, rnd, sizeof(rnd), 0);
 		} else {
 			logf_("FAIL bad script step '%s'", t);
 		}
