@@ -277,15 +277,15 @@ if [ -c /dev/kvm ]; then
 					esac
 				done
 				rc=\$(cat /tmp/splitvm.rc)
-				rc=\${rc:-255}
 				rm -f /tmp/splitvm.rc
 			else
 				# shellcheck disable=SC2086
 				timeout -s KILL $GTIMEOUT splitvm --kernel /guests/\$g.elf \\
 					--append "guest-test mode=splitvm-\$mode \$app" --cpus \$vcpus --mem 64 \\
 					--irqchip \$mode --stats \$extra </dev/null 2>&1
+				rc=\$?
 			fi
-			rc=\$? ;;
+			rc=\${rc:-255} ;;
 		esac
 		[ -n "\$hogs" ] && kill \$hogs 2>/dev/null
 		echo "@@ END \$id rc=\$rc secs=\$((\$(date +%s) - t0))"
