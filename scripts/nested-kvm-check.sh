@@ -318,8 +318,10 @@ lx_retry() {   # id log -> 0 when the run failed for more than its known failure
 lx_round "$LRUNS" "$OUT-linux"
 lagain=$(while IFS='|' read -r id mode _; do
 	# a split run that failed, or any run the nested platform cut short
+	# (its triple fault in the run, or the outer VM gone before the run)
 	if { [ "$mode" = split ] && lx_retry "$id" "$OUT-linux/logs/$id.log"; } ||
-		grep -q "guest triple fault" "$OUT-linux/logs/$id.log" 2>/dev/null; then
+		grep -q "guest triple fault" "$OUT-linux/logs/$id.log" 2>/dev/null ||
+		! grep -q "^@@ END $id " "$OUT-linux/logs/$id.log" 2>/dev/null; then
 		grep "^$id|" "$LRUNS"
 	fi
 done < "$LRUNS")
@@ -367,8 +369,9 @@ while IFS='|' read -r id mode _ n _ _ app; do
 		# the nested platform's own fault (a vCPU resumed inside an
 		# instruction: triple fault, in both modes; see nested_fault
 		# above) ends the run early: what it cut short is NESTED
-		if [ "$r" = FAIL ] && { [ "$c" = poweroff ] || [ "$c" = linux-result ]; } &&
-			grep -q "guest triple fault" "$llog"; then
+		if [ "$r" = FAIL ] && grep -q "guest triple fault" "$llog" &&
+			{ [ "$c" = poweroff ] || [ "$c" = linux-result ] ||
+			  [ "$detail" = "no rtc-probe line" ]; }; then
 			echo "NESTED $c $(grep -m1 -o 'vCPU [0-9]*: guest triple fault' "$llog") (the nested platform)"
 			continue
 		fi
