@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the guest suite on splitvm in split mode with a one-screen
 # report per chip, then the same in kernel mode; the library's own board
-# demo; and the suite's matrix next to QEMU's chips.
+# demo; the suite's matrix next to QEMU's chips; then a Linux guest (the
+# Debian kernel) on the userspace chipset, with a short summary.
 #
 # Without a usable /dev/kvm, splitvm cannot run guests: the script says so,
 # shows what can run (the board demo and the suite under QEMU TCG, when
@@ -103,4 +104,50 @@ echo
 echo "The guest suite, every mode that can run here (SKIP says why not):"
 scripts/guest-test.sh --build "$B" --modes "splitvm-split splitvm-kernel qemu-tcg" \
 	--retries 1 | sed -n '/^| guest/,/^$/p'
+
+# Linux on the userspace chipset: the Debian kernel with the check
+# initramfs (scripts/linux-initramfs.sh) on splitvm --irqchip split, 2 vCPUs;
+# on this host's KVM when it is faithful, else on the nested one.
+# $1 the console log (kernel log lines carry "[ t] "), $2 splitvm's status.
+linux_summary() {
+	local log=$1 st=$2 l
+	l() { grep -a -m1 -o "$1" "$log" | sed "s/^$2//"; }
+	echo "  reached /init after   $(l 'linux-init: reached userspace at [0-9.]*s' 'linux-init: reached userspace at ') of guest time"
+	echo "  timer (check_timer)   $(l '\.\.TIMER: .*' '') ; IRQ 0: $(l 'timer-irq0: [a-zA-Z].*' 'timer-irq0: ')"
+	echo "  clocksources          $(l 'clocksources: available .*' 'clocksources: ')"
+	grep -a -o 'linux-info: interrupts: .*' "$log" | grep -E ': *(0|4|8|LOC|[0-9]+):.*(timer|ttyS0|rtc0|virtio|Local timer)' |
+		tr -s ' ' | sed 's/^linux-info: interrupts: /  \/proc\/interrupts      /'
+	echo "  checks                $(grep -a -c 'linux-check: [a-z0-9_-]*: ok' "$log") ok, $(grep -a -c 'linux-check: [a-z0-9_-]*: FAIL' "$log") FAIL, $(grep -a -c 'linux-check: [a-z0-9_-]*: SKIP' "$log") SKIP; $(l 'linux-result: .*' '')"
+	grep -a -o 'linux-check: [a-z0-9_-]*: FAIL.*' "$log" | cut -c1-150 | sed 's/^/    /'
+	echo "  splitvm exit status   $st ($( [ "$st" = 0 ] && echo 'ACPI S5 power-off' || echo 'not a clean power-off'))"
+	sed -n '/^splitvm stats/,/^@@ END/p' "$log" | grep -v '^@@' | sed 's/^/  /'
+	[ "$st" = 0 ] && grep -a -q 'linux-result: PASS' "$log"
+}
+echo
+echo "Linux on the userspace chipset (splitvm --irqchip split, 2 vCPUs, Debian kernel):"
+kver=$(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V -r |
+	while read -r v; do [ -r "/boot/vmlinuz-$v" ] && { echo "$v"; break; }; done)
+if kvm_ok && [ -x "$B/splitvm" ] && [ -n "$kver" ]; then
+	LINUX_KVER=$kver scripts/linux-initramfs.sh "$B/demo/linux-initrd.gz" >/dev/null &&
+	timeout -k 5 300 "$B/splitvm" --kernel "/boot/vmlinuz-$kver" --initrd "$B/demo/linux-initrd.gz" \
+		--mem 256 --cpus 2 --append "console=ttyS0 lxcpus=2" --stats >"$B/demo/linux.log" 2>&1 </dev/null
+	st=$?
+	linux_summary "$B/demo/linux.log" "$st" || rc=1
+	echo "  (log: $B/demo/linux.log)"
+elif [ "${DEMO_NESTED:-1}" = 1 ]; then
+	echo "  (on the nested KVM, as above; --no-xsave: QEMU TCG's SVM has no XSETBV intercept)"
+	echo "demo-linux|split|linux|2|0|--no-xsave|console=ttyS0 lxcpus=2" >"$B/demo-linux.runs"
+	scripts/nested-kvm.sh --build "$B" --out "$B/demo-linux" --runs "$B/demo-linux.runs" \
+		--guest-timeout 300 --timeout 900 >"$B/demo-linux.log" 2>&1
+	f=$B/demo-linux/logs/demo-linux.log
+	st=$(sed -n 's/^@@ END demo-linux rc=\([^ ]*\).*/\1/p' "$f" 2>/dev/null)
+	if [ -z "$st" ]; then
+		echo "  the nested KVM did not run it (log: $B/demo-linux.log):"; tail -3 "$B/demo-linux.log"
+	else
+		linux_summary "$f" "$st" || rc=1
+		echo "  (log: $f)"
+	fi
+else
+	echo "  SKIP: no faithful KVM here and DEMO_NESTED=0"
+fi
 exit $rc
