@@ -272,22 +272,7 @@ int sc_kvm_ioapic_from_kvm(const struct kvm_ioapic_state *k, uint64_t base_addre
 
 /* ================================================================ PIT */
 
-/*
- * The 8254 input clock grid (pit.h "Counting"): edge k at virtual time
- * ceil(k * 1e9 / 1193182) ns; C(t) edges up to time t.
- */
-static uint64_t clk_of(uint64_t ns)
-{
-	return sc_muldiv64(ns, SC_PIT_FREQ_HZ, SC_NSEC_PER_SEC);
-}
-
-static uint64_t edge_time(uint64_t k)
-{
-	uint64_t t = sc_muldiv64(k, SC_NSEC_PER_SEC, SC_PIT_FREQ_HZ);
-	if (t != UINT64_MAX && clk_of(t) < k)
-		t++;
-	return t;
-}
+/* The 8254 input clock grid: sc_pit_clock_edges() / sc_pit_edge_time() (pit.h). */
 
 /* Modes 6 and 7 are 2 and 3 (8254 "Control Word Format": M2 don't care). */
 static unsigned pit_mode(unsigned m)
@@ -325,7 +310,7 @@ static void pit_start_run(struct sc_pit_channel_state_v1 *cs, uint64_t edge,
 	cs->n = pit_cr_count(cs->cr, cs->bcd);
 	cs->phase = phase % cs->n;
 	*run_edge = edge;
-	cs->run_time = edge_time(edge);
+	cs->run_time = sc_pit_edge_time(edge);
 	cs->counted = 0;
 	cs->counting = m == 1 || m == 5 || cs->gate;
 	cs->null_count = 0;
@@ -415,17 +400,17 @@ static int pit_channel_to_kvm(const struct sc_pit_channel_state_v1 *in, uint64_t
 			      struct kvm_pit_channel_state *k)
 {
 	struct sc_pit_channel_state_v1 cs = *in;
-	uint64_t run_edge = clk_of(cs.run_time);
+	uint64_t run_edge = sc_pit_clock_edges(cs.run_time);
 	unsigned mode = pit_mode(cs.mode);
 
 	memset(k, 0, sizeof(*k));
 	/* Transitions due by edge e that the chip applies lazily (pit.c sync). */
-	if (cs.load_pending && e >= clk_of(cs.load_time))
-		pit_start_run(&cs, clk_of(cs.load_time), 0, &run_edge);
+	if (cs.load_pending && e >= sc_pit_clock_edges(cs.load_time))
+		pit_start_run(&cs, sc_pit_clock_edges(cs.load_time), 0, &run_edge);
 	if (cs.cr_pending && cs.loaded && cs.counting && cs.pending_time != UINT64_MAX &&
-	    e >= clk_of(cs.pending_time)) {
+	    e >= sc_pit_clock_edges(cs.pending_time)) {
 		uint32_t n = pit_cr_count(cs.cr, cs.bcd);
-		pit_start_run(&cs, clk_of(cs.pending_time),
+		pit_start_run(&cs, sc_pit_clock_edges(cs.pending_time),
 			      cs.pending_low ? (n + 1) / 2 : 0, &run_edge);
 	}
 
@@ -460,7 +445,7 @@ static int pit_channel_to_kvm(const struct sc_pit_channel_state_v1 *in, uint64_t
 		if (pos > e)
 			return -EINVAL;
 	}
-	k->count_load_time = host_of_virt(t, edge_time(e - pos));
+	k->count_load_time = host_of_virt(t, sc_pit_edge_time(e - pos));
 	return 0;
 }
 
@@ -476,7 +461,7 @@ int sc_kvm_pit_to_kvm(const struct sc_pit_state_v1 *s, const struct sc_kvm_timeb
 	if (s->tick.backlog)
 		return -EINVAL;
 	memset(&r, 0, sizeof(r));
-	uint64_t e = clk_of(t->virt_ns);
+	uint64_t e = sc_pit_clock_edges(t->virt_ns);
 	for (unsigned c = 0; c < SC_PIT_CHANNELS; c++)
 		if (pit_channel_to_kvm(&s->ch[c], e, t, &r.channels[c]))
 			return -EINVAL;
@@ -533,9 +518,9 @@ static int pit_channel_from_kvm(const struct kvm_pit_channel_state *k, uint64_t 
 	uint64_t ago = (uint64_t)(t->host_ns - k->count_load_time);
 	uint64_t d;
 	if (ago <= t->virt_ns)
-		d = e - clk_of(t->virt_ns - ago);
+		d = e - sc_pit_clock_edges(t->virt_ns - ago);
 	else
-		d = e + clk_of(ago - t->virt_ns);   /* loaded before virtual 0 */
+		d = e + sc_pit_clock_edges(ago - t->virt_ns);   /* loaded before virtual 0 */
 
 	unsigned m = k->mode;
 	cs->counting = m == 1 || m == 5 || k->gate;
@@ -546,7 +531,7 @@ static int pit_channel_from_kvm(const struct kvm_pit_channel_state *k, uint64_t 
 	} else {
 		*run_edge = e - d;
 	}
-	cs->run_time = edge_time(*run_edge);
+	cs->run_time = sc_pit_edge_time(*run_edge);
 	cs->load_time = cs->run_time;
 	return 0;
 }
@@ -572,7 +557,7 @@ static void pit_ch0_outputs(struct sc_pit_state_v1 *s, uint64_t run_edge, uint64
 			return;
 		uint64_t ev = run_edge + (target - cs->counted);
 		if (ev > e)
-			s->timer_deadline = edge_time(ev);
+			s->timer_deadline = sc_pit_edge_time(ev);
 		else
 			s->out0_level = m == 0;
 		return;
@@ -580,16 +565,16 @@ static void pit_ch0_outputs(struct sc_pit_state_v1 *s, uint64_t run_edge, uint64
 	/* Modes 2/3: OUT0 rises where the run's position is a multiple of n. */
 	uint64_t pos = cs->counted + (e > run_edge ? e - run_edge : 0);
 	uint64_t next = e + (cs->n - pos % cs->n);
-	uint64_t period = edge_time(next + cs->n) - edge_time(next);
+	uint64_t period = sc_pit_edge_time(next + cs->n) - sc_pit_edge_time(next);
 	if (period < SC_PIT_MIN_TICK_NS) {
 		period = SC_PIT_MIN_TICK_NS;    /* above the interrupt ceiling */
 	} else {
-		s->tick_edge0_time = edge_time(next);
+		s->tick_edge0_time = sc_pit_edge_time(next);
 		s->tick_n = cs->n;
 	}
 	tk->running = 1;
 	tk->period = period;
-	tk->next_period = edge_time(next);
+	tk->next_period = sc_pit_edge_time(next);
 	tk->timer_deadline = tk->next_period;
 	tk->last_delivery = tk->next_period > period ? tk->next_period - period : 0;
 }
@@ -610,7 +595,7 @@ int sc_kvm_pit_from_kvm(const struct kvm_pit_state2 *k, const struct sc_kvm_time
 			return -EINVAL;
 	memset(&r, 0, sizeof(r));
 	r.version = 1;
-	uint64_t e = clk_of(t->virt_ns);
+	uint64_t e = sc_pit_clock_edges(t->virt_ns);
 	for (unsigned c = 0; c < SC_PIT_CHANNELS; c++)
 		if (pit_channel_from_kvm(&k->channels[c], e, t, &r.ch[c], &run_edge[c]))
 			return -EINVAL;

@@ -47,23 +47,23 @@ _Static_assert(offsetof(struct sc_pit_state_v1, ch) == 32, "sc_pit_state_v1 layo
 /* ---------------------------------------------------------------- time */
 
 /* C(t): input clock edges up to virtual time @ns. */
-static uint64_t clk_of(uint64_t ns)
+uint64_t sc_pit_clock_edges(uint64_t ns)
 {
 	return sc_muldiv64(ns, SC_PIT_FREQ_HZ, SC_NSEC_PER_SEC);
 }
 
 /* E(k): virtual time of edge @k, ceil(k * 1e9 / f) (saturating). */
-static uint64_t edge_time(uint64_t k)
+uint64_t sc_pit_edge_time(uint64_t k)
 {
 	uint64_t t = sc_muldiv64(k, SC_NSEC_PER_SEC, SC_PIT_FREQ_HZ);
-	if (t != UINT64_MAX && clk_of(t) < k)
+	if (t != UINT64_MAX && sc_pit_clock_edges(t) < k)
 		t++;
 	return t;
 }
 
 static uint64_t now_edge(const struct sc_pit *pit)
 {
-	return clk_of(sc_clock_now(pit->clock));
+	return sc_pit_clock_edges(sc_clock_now(pit->clock));
 }
 
 
@@ -273,12 +273,12 @@ static void tick_resync(struct sc_pit *pit)
 {
 	struct sc_tick *t = &pit->tick;
 	uint64_t np = t->next_period;
-	uint64_t k = clk_of(np);
+	uint64_t k = sc_pit_clock_edges(np);
 
 	if (!pit->tick_n || !t->running || k < pit->tick_edge0)
 		return;
 	uint64_t j = (k - pit->tick_edge0 + pit->tick_n / 2) / pit->tick_n;
-	uint64_t target = edge_time(pit->tick_edge0 + (j + 1) * pit->tick_n);
+	uint64_t target = sc_pit_edge_time(pit->tick_edge0 + (j + 1) * pit->tick_n);
 	if (target > np && target - np >= SC_PIT_MIN_TICK_NS && target - np != t->period)
 		sc_tick_set_period(t, target - np);
 }
@@ -300,14 +300,14 @@ static void tick_grid(struct sc_pit *pit, uint64_t first, uint32_t n, bool keep)
 	/* Only an exact (unclamped) running grid has its next boundary at @first. */
 	if (!pit->tick_n || !pit->tick.running)
 		keep = false;
-	uint64_t period = edge_time(first + n) - edge_time(first);
+	uint64_t period = sc_pit_edge_time(first + n) - sc_pit_edge_time(first);
 	if (period < SC_PIT_MIN_TICK_NS) {
 		/* Above the interrupt ceiling: a plain, clamped period. */
 		pit->tick_n = 0;
 		if (keep)
 			sc_tick_set_period(&pit->tick, SC_PIT_MIN_TICK_NS);
 		else
-			sc_tick_start(&pit->tick, edge_time(first), SC_PIT_MIN_TICK_NS);
+			sc_tick_start(&pit->tick, sc_pit_edge_time(first), SC_PIT_MIN_TICK_NS);
 		return;
 	}
 	pit->tick_edge0 = first;
@@ -316,7 +316,7 @@ static void tick_grid(struct sc_pit *pit, uint64_t first, uint32_t n, bool keep)
 		sc_tick_set_period(&pit->tick, period);
 		tick_resync(pit);
 	} else {
-		sc_tick_start(&pit->tick, edge_time(first), period);
+		sc_tick_start(&pit->tick, sc_pit_edge_time(first), period);
 	}
 }
 
@@ -363,7 +363,7 @@ static void ch0_arm_oneshot(struct sc_pit *pit, uint64_t e)
 {
 	uint64_t ev;
 	if (ch0_event_edge(&pit->ch[0], e, &ev))
-		sc_timer_arm(pit->clock, &pit->timer, edge_time(ev));
+		sc_timer_arm(pit->clock, &pit->timer, sc_pit_edge_time(ev));
 	else
 		sc_timer_cancel(pit->clock, &pit->timer);
 }
@@ -372,7 +372,7 @@ static void oneshot_fn(struct sc_timer *timer, void *opaque, uint64_t now)
 {
 	struct sc_pit *pit = opaque;
 	struct sc_pit_channel *ch = &pit->ch[0];
-	uint64_t e = clk_of(now);
+	uint64_t e = sc_pit_clock_edges(now);
 	uint64_t ev;
 
 	(void)timer;
@@ -381,7 +381,7 @@ static void oneshot_fn(struct sc_timer *timer, void *opaque, uint64_t now)
 		return;
 	/* Early (should not happen): wait for the edge. */
 	if (ch0_event_edge(ch, e, &ev)) {
-		sc_timer_arm(pit->clock, &pit->timer, edge_time(ev));
+		sc_timer_arm(pit->clock, &pit->timer, sc_pit_edge_time(ev));
 		return;
 	}
 	if (eff_mode(ch) == 0) {
@@ -822,15 +822,15 @@ void sc_pit_save(const struct sc_pit *pit, struct sc_pit_state_v1 *s)
 	s->port61 = pit->port61;
 	s->out0_level = pit->out0_level;
 	s->timer_deadline = pit->timer.armed ? pit->timer.deadline : 0;
-	s->tick_edge0_time = edge_time(pit->tick_edge0);
+	s->tick_edge0_time = sc_pit_edge_time(pit->tick_edge0);
 	s->tick_n = pit->tick_n;
 	for (unsigned c = 0; c < SC_PIT_CHANNELS; c++) {
 		const struct sc_pit_channel *ch = &pit->ch[c];
 		struct sc_pit_channel_state_v1 *cs = &s->ch[c];
-		cs->load_time = edge_time(ch->load_edge);
-		cs->run_time = edge_time(ch->run_edge);
+		cs->load_time = sc_pit_edge_time(ch->load_edge);
+		cs->run_time = sc_pit_edge_time(ch->run_edge);
 		cs->pending_time = ch->pending_edge == UINT64_MAX ? UINT64_MAX
-								   : edge_time(ch->pending_edge);
+								   : sc_pit_edge_time(ch->pending_edge);
 		cs->counted = ch->counted;
 		cs->n = ch->n;
 		cs->phase = ch->phase;
@@ -891,10 +891,10 @@ static void channel_from_state(struct sc_pit_channel *ch,
 			       const struct sc_pit_channel_state_v1 *cs)
 {
 	memset(ch, 0, sizeof(*ch));
-	ch->load_edge = clk_of(cs->load_time);
-	ch->run_edge = clk_of(cs->run_time);
+	ch->load_edge = sc_pit_clock_edges(cs->load_time);
+	ch->run_edge = sc_pit_clock_edges(cs->run_time);
 	ch->pending_edge = cs->pending_time == UINT64_MAX ? UINT64_MAX
-							  : clk_of(cs->pending_time);
+							  : sc_pit_clock_edges(cs->pending_time);
 	ch->counted = cs->counted;
 	ch->n = cs->n;
 	ch->phase = cs->phase;
@@ -936,7 +936,7 @@ static int validate_oneshot0(const struct sc_pit_state_v1 *s)
 	channel_from_state(&ch, &s->ch[0]);
 	if (!ch0_event_edge(&ch, 0, &ev))
 		return s->timer_deadline || s->out0_level ? -EINVAL : 0;
-	if (s->timer_deadline && s->timer_deadline != edge_time(ev))
+	if (s->timer_deadline && s->timer_deadline != sc_pit_edge_time(ev))
 		return -EINVAL;
 	if (eff_mode(&ch) == 0 && !s->timer_deadline == !s->out0_level)
 		return -EINVAL;
@@ -983,7 +983,7 @@ int sc_pit_restore(struct sc_pit *pit, const struct sc_pit_state_v1 *s)
 	for (unsigned c = 0; c < SC_PIT_CHANNELS; c++)
 		channel_from_state(&pit->ch[c], &s->ch[c]);
 	pit->port61 = s->port61;
-	pit->tick_edge0 = clk_of(s->tick_edge0_time);
+	pit->tick_edge0 = sc_pit_clock_edges(s->tick_edge0_time);
 	pit->tick_n = s->tick_n;
 	/*
 	 * The wire level is taken over without driving it: the consumers

@@ -217,6 +217,13 @@ struct sc_pit {
 	int affinity;
 };
 
+/* The 8254 input clock grid ("Counting" above): the number of input clock
+ * edges up to virtual time @ns, and the virtual time of edge @k
+ * (ceil(k * 1e9 / SC_PIT_FREQ_HZ), saturating).  For VMMs converting PIT
+ * state to other time bases (splitchip/kvm_state.h). */
+uint64_t sc_pit_clock_edges(uint64_t ns);
+uint64_t sc_pit_edge_time(uint64_t k);
+
 void sc_pit_init(struct sc_pit *pit, struct sc_clock *clock,
 		 const struct sc_line *out0, const struct sc_trace *trace);
 /* Power-on state; stops the timer and the tick, drives @out0 low. */
