@@ -282,6 +282,32 @@ int guest_main(void)
 	      nev, ev_isr[0]);
 	testdev_irq(7, 0);
 
+	/* INT held high across an LVT0 change, with no new edge at the PIC:
+	 * Linux's setup_local_APIC() soft-disables the APIC, which masks every
+	 * LVT (SDM 10.4.7.2), and then writes LVT0 = ExtINT again while IRQ 0
+	 * is pending.  A masked LINT0 takes nothing; once unmasked it takes the
+	 * request that waited (8259A INT stays high until INTA). */
+	reset_events();
+	lapic_write(LAPIC_LVT_LINT0, LVT_DM_EXTINT | LVT_MASKED);
+	pic_set_mask((uint16_t)~(1u << 3));
+	testdev_irq(3, 1);
+	sti();
+	delay_us(30000);   /* longer than splitvm's 10 ms LVT0 sample */
+	cli();
+	unsigned while_masked = nev;
+	uint32_t svr = lapic_read(LAPIC_SVR);
+	lapic_write(LAPIC_SVR, svr & ~0x100u);   /* software disable ... */
+	lapic_write(LAPIC_SVR, svr);             /* ... and enable */
+	lapic_write(LAPIC_LVT_LINT0, LVT_DM_EXTINT);
+	sti();
+	WAIT_US(nev >= 1, 200000);
+	delay_us(1000);
+	cli();
+	pic_set_mask(0xFFFF);
+	testdev_irq(3, 0);
+	check(while_masked == 0 && nev == 1 && ev_irq[0] == 3, "lint0_unmask_with_int_high",
+	      "%u while LVT0 masked, then %u (irq %u)", while_masked, nev, ev_irq[0]);
+
 	outb(ELCR1, elcr1);
 	outb(ELCR2, elcr2);
 	return 0;

@@ -1090,8 +1090,14 @@ static void present_pic(struct vcpu *v)
 		run->request_interrupt_window = 0;
 		return;
 	}
-	if (!v->lvt0_valid)
-		refresh_lvt0(v, true);
+	/*
+	 * INT can stay high across LVT0 changes with no new edge: Linux's
+	 * setup_local_APIC() soft-disables the APIC (SDM 10.4.7.2: every LVT
+	 * reads masked) and then unmasks LVT0 as ExtINT while IRQ 0 is
+	 * pending.  A sample taken while masked must not outlive LVT0_REFRESH_NS,
+	 * or the PIC stays shut out for good (the main thread kicks such vCPUs).
+	 */
+	refresh_lvt0(v, false);
 	if (!(v->lvt0 & APIC_LVT_MASKED) && (v->lvt0 & APIC_DM_MASK) == APIC_DM_NMI) {
 		/* LINT0 in NMI mode is edge-sensitive: one NMI per rising INT;
 		 * no INTA cycle follows, so the NMI is the ticks' acknowledgement */
