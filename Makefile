@@ -71,9 +71,11 @@ unit-test: $(TEST_BINS)
 # ---- fuzzing: libFuzzer (clang) ----
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
-$(O)/fuzz/%: fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
+# the KVM layer's pure parts (kvm/lint0.c) are fuzzed too
+FUZZ_KVM_SRCS := kvm/lint0.c
+$(O)/fuzz/%: fuzz/%.c $(LIB_SRCS) $(FUZZ_KVM_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CSTD) $(WARN) -Wno-unknown-warning-option $(FUZZ_FLAGS) -Iinclude $< $(LIB_SRCS) -lpthread -o $@
+	$(FUZZ_CC) $(CSTD) $(WARN) -Wno-unknown-warning-option $(FUZZ_FLAGS) -Iinclude $< $(LIB_SRCS) $(FUZZ_KVM_SRCS) -lpthread -o $@
 
 fuzz-smoke: $(FUZZ_BINS)
 	@scripts/fuzz.sh smoke $(FUZZ_SMOKE_RUNS) $(FUZZ_BINS)

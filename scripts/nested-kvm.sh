@@ -150,7 +150,7 @@ echo "nested-kvm: building static splitvm ($(git rev-parse --short HEAD 2>/dev/n
 # (-fsanitize=undefined -fsanitize-undefined-trap-on-error links statically;
 # ASan does not link with -static)
 # shellcheck disable=SC2086
-gcc -std=c11 -D_GNU_SOURCE -O2 -g ${NESTED_SPLITVM_CFLAGS:-} -Iinclude vmm/*.c lib/*.c -lseccomp -lpthread -lrt -static \
+gcc -std=c11 -D_GNU_SOURCE -O2 -g ${NESTED_SPLITVM_CFLAGS:-} -Iinclude vmm/*.c lib/*.c kvm/*.c -lseccomp -lpthread -lrt -static \
 	-o "$OUT/splitvm-static" || die "static build of splitvm failed"
 
 # ---- initramfs ----

@@ -51,7 +51,6 @@
 #define APIC_BASE_ENABLE      (1ull << 11)   /* IA32_APIC_BASE global enable */
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_1_ECX_HYPERVISOR   (1u << 31)
-#define LVT0_REFRESH_NS       10000000ull   /* re-sample LVT0 at most every 10 ms */
 
 __attribute__((format(printf, 1, 2)))
 static void err(const char *fmt, ...)
@@ -228,7 +227,7 @@ static void kick_lint0(struct vm *vm, bool stale_only)
 
 	for (i = 0; i < vm->ncpus && vm->vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
-		bool stale = now - atomic_load(&v->lvt0_time) >= LVT0_REFRESH_NS;
+		bool stale = now - atomic_load(&v->lvt0_time) >= SC_KVM_LINT0_REFRESH_NS;
 
 		if (stale || (!stale_only && atomic_load(&v->lint0_live)))
 			vcpu_kick(v, VCPU_PEND_PIC);
@@ -974,6 +973,7 @@ int vm_open_kvm(struct vm *vm)
 
 		v->vm = vm;
 		v->id = i;
+		sc_kvm_lint0_init(&v->lint0);
 		v->fd = -1;
 		pthread_mutex_init(&v->timer_lock, NULL);
 	}
@@ -1045,21 +1045,18 @@ static void refresh_lvt0(struct vcpu *v, bool force)
 	uint64_t now = mono_ns();
 	uint32_t lvt0;
 
-	if (!force && v->lvt0_valid && now - atomic_load(&v->lvt0_time) < LVT0_REFRESH_NS)
+	if (!force && !sc_kvm_lint0_stale(&v->lint0, now))
 		return;
 	if (ioctl(v->fd, KVM_GET_LAPIC, &ls) < 0) {
 		vcpu_fail(v, "KVM_GET_LAPIC: %s", strerror(errno));
 		return;
 	}
 	memcpy(&lvt0, ls.regs + APIC_LVT0_OFF, sizeof(lvt0));
-	v->lvt0 = lvt0;
-	v->lvt0_valid = true;
+	sc_kvm_lint0_sampled(&v->lint0, lvt0, now);
 	atomic_store(&v->lvt0_time, now);
 	atomic_store(&v->lint0_nmi, !(lvt0 & APIC_LVT_MASKED) &&
 		     (lvt0 & APIC_DM_MASK) == APIC_DM_NMI);
-	atomic_store(&v->lint0_live, !(lvt0 & APIC_LVT_MASKED) &&
-		     ((lvt0 & APIC_DM_MASK) == APIC_DM_NMI ||
-		      (lvt0 & APIC_DM_MASK) == APIC_DM_EXTINT));
+	atomic_store(&v->lint0_live, sc_kvm_lint0_takes_pic(lvt0));
 }
 
 static void inject_nmi(struct vcpu *v)
@@ -1072,70 +1069,58 @@ static void inject_nmi(struct vcpu *v)
 }
 
 /*
- * PIC INT at this vCPU's LINT0, in the mode LVT0 holds (split mode).  An
- * edge is a rising INT this vCPU has not presented yet (vm.pic_edges moved
- * since): kicks may come late or twice, the edge count says what happened.
+ * PIC INT at this vCPU's LINT0, in the mode LVT0 holds (split mode): the
+ * decision is the KVM layer's (splitchip/kvm_lint0.h: when LVT0 must be
+ * read again, NMI per rising edge, ExtINT through KVM_INTERRUPT or the
+ * interrupt window); kicks may come late or twice, vm.pic_edges says what
+ * happened.
  */
 static void present_pic(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct kvm_run *run = v->run;
-	uint64_t gen = atomic_load(&vm->pic_edges);
-	bool edge = gen != v->lint0_edges_seen;
+	struct sc_kvm_lint0_input in;
 
-	v->lint0_edges_seen = gen;
-	if (edge)
+	in.int_edges = atomic_load(&vm->pic_edges);   /* edges, then the level */
+	in.int_level = atomic_load(&vm->pic_level);
+	/* kvm_run.apic_base is filled by KVM_RUN: before this vCPU's first
+	 * run it reads 0, and LVT0 decides (its reset state: enabled) */
+	in.apic_hw_enabled = run->apic_base == 0 || (run->apic_base & APIC_BASE_ENABLE) != 0;
+	/* includes "LINT0 accepts PIC interrupts" for the in-kernel LAPIC */
+	in.ready = run->ready_for_interrupt_injection != 0;
+	in.now_ns = mono_ns();
+	if (sc_kvm_lint0_needs_sample(&v->lint0, &in))
 		refresh_lvt0(v, true);
-	if (!atomic_load(&vm->pic_level)) {
+	switch (sc_kvm_lint0_decide(&v->lint0, &in)) {
+	case SC_KVM_LINT0_NMI:
+		/* no INTA cycle follows: the NMI is the ticks' acknowledgement */
+		inject_nmi(v);
+		chipset_pic_nmi_taken(vm->cs);
 		run->request_interrupt_window = 0;
-		return;
-	}
-	/*
-	 * INT can stay high across LVT0 changes with no new edge: Linux's
-	 * setup_local_APIC() soft-disables the APIC (SDM 10.4.7.2: every LVT
-	 * reads masked) and then unmasks LVT0 as ExtINT while IRQ 0 is
-	 * pending.  A sample taken while masked must not outlive LVT0_REFRESH_NS,
-	 * or the PIC stays shut out for good (the main thread kicks such vCPUs).
-	 */
-	refresh_lvt0(v, false);
-	if (!(v->lvt0 & APIC_LVT_MASKED) && (v->lvt0 & APIC_DM_MASK) == APIC_DM_NMI) {
-		/* LINT0 in NMI mode is edge-sensitive: one NMI per rising INT;
-		 * no INTA cycle follows, so the NMI is the ticks' acknowledgement */
-		if (edge) {
-			inject_nmi(v);
-			chipset_pic_nmi_taken(vm->cs);
-		}
-		run->request_interrupt_window = 0;
-		return;
-	}
-	/* LINT0 takes the PIC only as unmasked ExtINT, or with the APIC
-	 * hardware-disabled (IA32_APIC_BASE bit 11 clear: LINT0 is INTR) */
-	if ((run->apic_base & APIC_BASE_ENABLE) &&
-	    ((v->lvt0 & APIC_LVT_MASKED) || (v->lvt0 & APIC_DM_MASK) != APIC_DM_EXTINT)) {
-		run->request_interrupt_window = 0;
-		return;
-	}
-	/*
-	 * ExtINT: KVM_INTERRUPT (api.rst) when the vCPU can take it now,
-	 * else ask for an interrupt window exit.  ready_for_interrupt_injection
-	 * already includes "LINT0 accepts PIC interrupts" for the in-kernel LAPIC.
-	 */
-	if (run->ready_for_interrupt_injection) {
+		break;
+	case SC_KVM_LINT0_EXTINT: {
 		int vec = chipset_pic_inta(vm->cs);
 
 		if (vec >= 0) {
 			struct kvm_interrupt irq = { .irq = (uint32_t)vec };
 
+			/* api.rst, KVM_INTERRUPT */
 			if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0)
 				vcpu_fail(v, "KVM_INTERRUPT(0x%x): %s", vec, strerror(errno));
 			else
 				v->extint_injected++;
 		}
 		run->request_interrupt_window = atomic_load(&vm->pic_level);
-	} else {
+		break;
+	}
+	case SC_KVM_LINT0_WINDOW:
 		if (!run->request_interrupt_window)
 			v->window_requests++;
 		run->request_interrupt_window = 1;
+		break;
+	default:
+		run->request_interrupt_window = 0;
+		break;
 	}
 }
 

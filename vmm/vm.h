@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <splitchip/clock.h>
+#include <splitchip/kvm_lint0.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,14 +44,13 @@ struct vcpu {
 	timer_t timer;
 	bool timer_ok;
 	pthread_mutex_t timer_lock;   /* serialises re-arming of @timer */
-	/* LVT0 as last sampled with KVM_GET_LAPIC on this thread */
-	uint32_t lvt0;
-	bool lvt0_valid;
+	/* LINT0: LVT0 as last sampled with KVM_GET_LAPIC on this thread, and
+	 * the INT edges presented (splitchip/kvm_lint0.h; this thread only) */
+	struct sc_kvm_lint0 lint0;
 	_Atomic uint64_t lvt0_time;   /* CLOCK_MONOTONIC ns of the sample */
 	_Atomic bool lint0_nmi;       /* cached: LVT0 unmasked, delivery mode NMI */
 	_Atomic bool lint0_live;      /* cached: LVT0 unmasked ExtINT or NMI */
 	uint64_t pit_delivered_seen, pic_edges_seen;
-	uint64_t lint0_edges_seen;    /* vm.pic_edges already presented at LINT0 */
 	uint64_t exits[VM_NR_EXIT_REASONS];
 	uint64_t eoi_exits, extint_injected, nmis_injected, window_requests;
 	uint64_t kicked_runs; /* KVM_RUN returned EINTR: a kick or timer signal */

@@ -22,20 +22,20 @@ $(O)/vmm/%.o: vmm/%.c $(VMM_HDRS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(O)/splitvm: $(VMM_OBJS) $(O)/libsplitchip.a
-	$(CC) $(ALL_CFLAGS) $(VMM_OBJS) $(O)/libsplitchip.a -lseccomp -lpthread -lrt -o $@
+$(O)/splitvm: $(VMM_OBJS) $(O)/libsplitchip-kvm.a $(O)/libsplitchip.a
+	$(CC) $(ALL_CFLAGS) $(VMM_OBJS) $(O)/libsplitchip-kvm.a $(O)/libsplitchip.a -lseccomp -lpthread -lrt -o $@
 
 # splitvm under ASan+UBSan (its sandbox then admits the sanitizer's calls)
-$(O)/asan/splitvm: $(VMM_ASAN_OBJS) $(O)/asan/vmm/main.o $(O)/asan/libsplitchip.a
+$(O)/asan/splitvm: $(VMM_ASAN_OBJS) $(O)/asan/vmm/main.o $(KVM_ASAN_OBJS) $(O)/asan/libsplitchip.a
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 $^ -lseccomp -lpthread -lrt -o $@
 
 $(O)/asan/vmm/%.o: vmm/%.c $(VMM_HDRS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c $< -o $@
 
-$(O)/asan/vmmtests/%: tests/vmm/%.c $(VMM_ASAN_OBJS) $(O)/asan/libsplitchip.a $(VMM_HDRS) $(LIB_HDRS) $(wildcard tests/vmm/*.h)
+$(O)/asan/vmmtests/%: tests/vmm/%.c $(VMM_ASAN_OBJS) $(KVM_ASAN_OBJS) $(O)/asan/libsplitchip.a $(VMM_HDRS) $(LIB_HDRS) $(wildcard tests/vmm/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Ivmm -Itests/vmm $< $(VMM_ASAN_OBJS) $(O)/asan/libsplitchip.a -lcmocka -lseccomp -lpthread -lrt -o $@
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Ivmm -Itests/vmm $< $(VMM_ASAN_OBJS) $(KVM_ASAN_OBJS) $(O)/asan/libsplitchip.a -lcmocka -lseccomp -lpthread -lrt -o $@
 
 $(O)/vmmtests/mkimage: tests/vmm/mkimage.c $(wildcard tests/vmm/*.h)
 	@mkdir -p $(dir $@)

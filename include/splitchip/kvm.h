@@ -14,14 +14,17 @@
  *                          states <-> KVM_GET/SET_IRQCHIP and KVM_GET/SET_PIT2
  *                          structs, for moving a VM between the in-kernel and
  *                          the userspace irqchip (docs/API.md).
+ *   splitchip/kvm_lint0.h  LINT0 in virtual-wire mode: when to sample LVT0,
+ *                          what a vCPU does with the 8259A's INT.
  *
- * The layer creates no threads and reads no clock; every function here is
- * a pure conversion on caller-owned memory and is safe to call from any
- * thread.
+ * The layer creates no threads, does no ioctl and reads no clock; every
+ * function here works on caller-owned memory (kvm_lint0.h: one struct per
+ * vCPU, used by that vCPU's thread).
  */
 #ifndef SPLITCHIP_KVM_H
 #define SPLITCHIP_KVM_H
 
+#include <splitchip/kvm_lint0.h>
 #include <splitchip/kvm_state.h>
 
 #ifdef __cplusplus
