@@ -44,10 +44,6 @@
 #define BOOT_GDT_ADDR         VM_BOOT_GDT_ADDR
 #define BOOT_STACK_TOP        VM_BOOT_STACK_TOP
 #define APIC_LVT0_OFF         0x350u
-#define APIC_LVT_MASKED       (1u << 16)
-#define APIC_DM_MASK          (7u << 8)
-#define APIC_DM_NMI           (4u << 8)
-#define APIC_DM_EXTINT        (7u << 8)
 #define APIC_BASE_ENABLE      (1ull << 11)   /* IA32_APIC_BASE global enable */
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_1_ECX_HYPERVISOR   (1u << 31)
@@ -1054,8 +1050,9 @@ static void refresh_lvt0(struct vcpu *v, bool force)
 	memcpy(&lvt0, ls.regs + APIC_LVT0_OFF, sizeof(lvt0));
 	sc_kvm_lint0_sampled(&v->lint0, lvt0, now);
 	atomic_store(&v->lvt0_time, now);
-	atomic_store(&v->lint0_nmi, !(lvt0 & APIC_LVT_MASKED) &&
-		     (lvt0 & APIC_DM_MASK) == APIC_DM_NMI);
+	/* LVT0 fields: splitchip/kvm_lint0.h (SDM 11.5.1) */
+	atomic_store(&v->lint0_nmi, !(lvt0 & SC_LVT_MASKED) &&
+		     (lvt0 & SC_LVT_DM_MASK) == SC_LVT_DM_NMI);
 	atomic_store(&v->lint0_live, sc_kvm_lint0_takes_pic(lvt0));
 }
 
